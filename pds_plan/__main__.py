@@ -1,0 +1,3 @@
+from pds_plan.cli.app import main
+
+main()

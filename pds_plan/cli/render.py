@@ -1,0 +1,44 @@
+"""Rich renderings of library results for the terminal."""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from pds_plan.analysis.summary import ScenarioSummary
+
+
+def frame_table(frame: pd.DataFrame, title: str | None = None, index: bool = False) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False)
+    if index:
+        table.add_column(str(frame.index.name or ""), style="bold")
+    for column in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        table.add_column(str(column), justify="right" if numeric else "left")
+    for label, row in frame.iterrows():
+        cells = [str(label)] if index else []
+        cells += [f"{v:g}" if isinstance(v, float) else str(v) for v in row]
+        table.add_row(*cells)
+    return table
+
+
+def show_summary(console: Console, summary: ScenarioSummary) -> None:
+    console.print(
+        Panel.fit(
+            f"[bold]{summary.name}[/]  {summary.start} → {summary.end} ({summary.days} days)\n"
+            f"PDS periods: {summary.pds_periods}   PDS hours: {summary.pds_hours:g}\n"
+            f"Radiologists: {summary.radiologists}   FTE: {summary.fte:g}",
+            title="Scenario",
+        )
+    )
+    console.print(frame_table(summary.sites_by_kind, "Sites by kind", index=True))
+    console.print(frame_table(summary.sites_by_departement, "Sites by département", index=True))
+    console.print(frame_table(summary.per_site, "PDS sites: hours, credential coverage and expected exams"))
+    thin = summary.per_site[summary.per_site["periods_under_2_available"] > 0]
+    if thin.empty:
+        console.print("Every PDS period has at least 2 credentialed radiologists available.")
+    else:
+        console.print(f"[yellow]{len(thin)} site(s) have PDS periods with fewer than 2 credentialed radiologists "
+                      "available.[/]")

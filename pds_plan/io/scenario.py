@@ -1,0 +1,376 @@
+"""Load a scenario: the TOML file, the CSV files it names, and every cross-reference between them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pds_plan.domain.calendar import period_kinds_of_day, public_holidays
+from pds_plan.domain.model import (
+    Availability,
+    PdsHours,
+    PeriodKind,
+    Pin,
+    PoolMember,
+    Radiologist,
+    Rules,
+    Scenario,
+    Site,
+    Volume,
+)
+from pds_plan.errors import InputError, Problem, display_path
+from pds_plan.io.schemas import AvailabilityRow, PinRow, PoolRow, RadiologistRow, SiteRow, VolumeRow
+from pds_plan.io.tables import Findings, load_table
+
+REQUIRED_FILES = ("sites", "radiologists", "volumes")
+OPTIONAL_FILES = ("availability", "pools", "pins")
+MAX_HORIZON_DAYS = 2 * 366
+MAX_PERIOD_HOURS = 14  # arrêté du 30 avril 2003: a day or night period lasts at most 14 h
+MIN_CREDENTIALED = 3
+
+
+class TomlReader:
+    """Typed access to a TOML document that records located problems instead of failing on the first."""
+
+    def __init__(self, path: Path, text: str, document: Mapping[str, Any], findings: Findings) -> None:
+        self.name = display_path(path)
+        self.lines = text.splitlines()
+        self.document = document
+        self.findings = findings
+
+    def line_of(self, table: str, key: str) -> int | None:
+        current = ""
+        for number, line in enumerate(self.lines, start=1):
+            header = re.match(r"\s*\[([^\]]+)\]", line)
+            if header:
+                current = header.group(1).strip()
+            elif current == table and re.match(rf"\s*{re.escape(key)}\s*=", line):
+                return number
+        return None
+
+    def error(self, table: str, key: str, message: str) -> None:
+        self.findings.errors.append(
+            Problem(self.name, f"[{table}] {key}: {message}", row=self.line_of(table, key))
+        )
+
+    def warn(self, table: str, key: str, message: str) -> None:
+        self.findings.warnings.append(
+            Problem(self.name, f"[{table}] {key}: {message}", row=self.line_of(table, key))
+        )
+
+    def table(self, name: str) -> Mapping[str, Any]:
+        value = self.document.get(name, {})
+        if not isinstance(value, Mapping):
+            self.findings.errors.append(Problem(self.name, f"[{name}] must be a table"))
+            return {}
+        return value
+
+    def text(self, table: str, key: str, required: bool = True) -> str | None:
+        value = self.table(table).get(key)
+        if value is None:
+            if required:
+                self.error(table, key, "missing: expected a text value")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.error(table, key, f"expected a non-empty text value, got {value!r}")
+            return None
+        return value.strip()
+
+    def date(self, table: str, key: str) -> dt.date | None:
+        value = self.table(table).get(key)
+        if value is None:
+            self.error(table, key, "missing: expected a date such as 2027-01-01")
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        self.error(table, key, f"{value!r} is not a date (expected YYYY-MM-DD)")
+        return None
+
+    def number(self, table: str, key: str, default: float, minimum: float, whole: bool = False) -> float:
+        value = self.table(table).get(key, default)
+        kind = "a whole number" if whole else "a number"
+        if isinstance(value, bool) or not isinstance(value, int | float) or (whole and not isinstance(value, int)):
+            self.error(table, key, f"{value!r} is not {kind} (expected {kind} >= {minimum:g})")
+            return default
+        if value < minimum:
+            self.error(table, key, f"{value!r} is too small (expected {kind} >= {minimum:g})")
+            return default
+        return value
+
+    def hours(self, key: str, default: tuple[dt.time, dt.time]) -> tuple[dt.time, dt.time]:
+        value = self.table("hours").get(key)
+        if value is None:
+            return default
+        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str | dt.time) for v in value)):
+            self.error("hours", key, f'{value!r} is not a pair of times (expected ["18:30", "08:30"])')
+            return default
+        times = []
+        for item in value:
+            if isinstance(item, dt.time):
+                times.append(item)
+                continue
+            try:
+                times.append(dt.time.fromisoformat(item.strip()))
+            except ValueError:
+                self.error("hours", key, f"'{item}' is not a time of day (expected HH:MM)")
+                return default
+        return times[0], times[1]
+
+
+def _read_toml(path: Path) -> tuple[str, dict[str, Any]]:
+    name = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError([Problem(name, "scenario file not found")]) from None
+    except OSError as error:
+        raise InputError([Problem(name, f"cannot be read ({error.strerror})")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = re.search(r"line (\d+)", str(error))
+        row = int(match.group(1)) if match else None
+        raise InputError([Problem(name, f"not valid TOML: {error}", row=row)]) from None
+
+
+def _scenario_settings(reader: TomlReader, findings: Findings) -> tuple[str, dt.date, dt.date, Rules, PdsHours]:
+    name = reader.text("scenario", "name") or "unnamed"
+    start = reader.date("scenario", "start")
+    end = reader.date("scenario", "end")
+    if start and end:
+        if end < start:
+            reader.error("scenario", "end", f"{end} is before start {start}")
+        elif (end - start).days + 1 > MAX_HORIZON_DAYS:
+            reader.error(
+                "scenario", "end", f"horizon of {(end - start).days + 1} days is too long (at most {MAX_HORIZON_DAYS})"
+            )
+    defaults = Rules()
+    rules = Rules(
+        max_sites_per_radiologist=int(
+            reader.number("rules", "max_sites_per_radiologist", defaults.max_sites_per_radiologist, 1, whole=True)
+        ),
+        min_rest_hours=reader.number("rules", "min_rest_hours", defaults.min_rest_hours, 0),
+        max_block_hours=reader.number("rules", "max_block_hours", defaults.max_block_hours, 1),
+    )
+    for key in reader.table("rules"):
+        if key not in Rules.__dataclass_fields__:
+            reader.warn("rules", key, "unknown rule, ignored")
+    default_hours = PdsHours()
+    hours = PdsHours(**{kind.value: reader.hours(kind.value, default_hours.of(kind)) for kind in PeriodKind})
+    for kind in PeriodKind:
+        begin, finish = hours.of(kind)
+        length = (dt.datetime.combine(dt.date(2001, 1, 1), finish) - dt.datetime.combine(dt.date(2001, 1, 1), begin))
+        if length <= dt.timedelta(0):
+            length += dt.timedelta(days=1)
+        if length > dt.timedelta(hours=MAX_PERIOD_HOURS):
+            reader.warn("hours", kind.value, f"a {kind.value} period of {length} is longer than the 14 h of the "
+                        "arrêté du 30 avril 2003")
+    return name, start or dt.date.min, end or dt.date.min, rules, hours
+
+
+def _data_paths(reader: TomlReader, base: Path) -> dict[str, Path]:
+    paths: dict[str, Path] = {}
+    for key in REQUIRED_FILES + OPTIONAL_FILES:
+        value = reader.text("data", key, required=key in REQUIRED_FILES)
+        if value is not None:
+            paths[key] = (base / value).resolve() if not Path(value).is_absolute() else Path(value)
+    for key in reader.table("data"):
+        if key not in REQUIRED_FILES + OPTIONAL_FILES:
+            reader.warn("data", key, "unknown input file, ignored")
+    return paths
+
+
+def _unique(rows: list[tuple[int, Any]], attr: str, name: str, findings: Findings) -> list[tuple[int, Any]]:
+    seen: dict[str, int] = {}
+    kept = []
+    for line, row in rows:
+        key = getattr(row, attr)
+        if key in seen:
+            findings.errors.append(
+                Problem(name, f"duplicate {attr} '{key}' (first on line {seen[key]})", row=line, column=attr)
+            )
+        else:
+            seen[key] = line
+            kept.append((line, row))
+    return kept
+
+
+def _check_horizon_pin(pin: PinRow, site: Site, start: dt.date, end: dt.date) -> str | None:
+    if not start <= pin.date <= end:
+        return f"{pin.date} is outside the scenario's horizon {start} to {end}"
+    is_holiday = pin.date in public_holidays(site, [pin.date.year])
+    if pin.period not in period_kinds_of_day(pin.date, is_holiday):
+        return f"site {site.site_id} has no {pin.period.value} period on {pin.date:%A %Y-%m-%d}"
+    return None
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Read and validate a scenario and all its files; raise InputError listing every problem found."""
+    path = Path(path)
+    text, document = _read_toml(path)
+    findings = Findings()
+    reader = TomlReader(path, text, document, findings)
+    name, start, end, rules, hours = _scenario_settings(reader, findings)
+    paths = _data_paths(reader, path.parent)
+    if findings.errors:
+        raise InputError(findings.errors)
+
+    def rows(key: str, schema: Any) -> list[tuple[int, Any]]:
+        return load_table(paths[key], schema, findings) if key in paths else []
+
+    site_rows = _unique(rows("sites", SiteRow), "site_id", display_path(paths["sites"]), findings)
+    radiologist_rows = _unique(
+        rows("radiologists", RadiologistRow), "radiologist_id", display_path(paths["radiologists"]), findings
+    )
+    availability_rows = rows("availability", AvailabilityRow)
+    volume_rows = rows("volumes", VolumeRow)
+    pool_rows = rows("pools", PoolRow)
+    pin_rows = rows("pins", PinRow)
+
+    sites = {row.site_id: Site(**row.model_dump()) for _, row in site_rows}
+    radiologist_file = display_path(paths["radiologists"])
+    radiologists: list[Radiologist] = []
+    for line, row in radiologist_rows:
+        if row.home_site not in sites:
+            findings.errors.append(
+                Problem(radiologist_file, f"unknown site '{row.home_site}' (not in sites.csv)", line, "home_site")
+            )
+        unknown = [s for s in row.sites if s not in sites]
+        if unknown:
+            findings.errors.append(
+                Problem(radiologist_file, f"unknown site(s) {', '.join(unknown)} (not in sites.csv)", line, "sites")
+            )
+        radiologists.append(
+            Radiologist(row.radiologist_id, row.name, row.home_site, row.fte, frozenset(row.sites), row.remote)
+        )
+    radiologist_ids = {r.radiologist_id for r in radiologists}
+
+    availability = []
+    for line, row in availability_rows:
+        if row.radiologist_id not in radiologist_ids:
+            findings.errors.append(
+                Problem(display_path(paths["availability"]), f"unknown radiologist '{row.radiologist_id}' "
+                        "(not in radiologists.csv)", line, "radiologist_id")
+            )
+        availability.append(Availability(**row.model_dump()))
+
+    volumes = []
+    volume_file = display_path(paths["volumes"]) if "volumes" in paths else ""
+    seen_volumes: dict[tuple[str, str, PeriodKind], int] = {}
+    for line, row in volume_rows:
+        key = (row.site_id, row.modality, row.period)
+        if row.site_id not in sites:
+            findings.errors.append(Problem(volume_file, f"unknown site '{row.site_id}' (not in sites.csv)", line,
+                                           "site_id"))
+        elif key in seen_volumes:
+            findings.errors.append(Problem(volume_file, f"duplicate volume for {row.site_id} {row.modality} "
+                                           f"{row.period.value} (first on line {seen_volumes[key]})", line))
+        elif row.modality not in sites[row.site_id].modalities:
+            findings.warnings.append(Problem(volume_file, f"site {row.site_id} does not list modality "
+                                             f"{row.modality} in sites.csv", line, "modality"))
+        seen_volumes.setdefault(key, line)
+        volumes.append(Volume(**row.model_dump()))
+
+    pools = []
+    pool_of_site: dict[str, tuple[str, int]] = {}
+    for line, row in pool_rows:
+        pool_file = display_path(paths["pools"])
+        if row.site_id not in sites:
+            findings.errors.append(Problem(pool_file, f"unknown site '{row.site_id}' (not in sites.csv)", line,
+                                           "site_id"))
+        elif row.site_id in pool_of_site:
+            other, first = pool_of_site[row.site_id]
+            findings.errors.append(Problem(pool_file, f"site {row.site_id} is already in pool {other} (line "
+                                           f"{first}): a site belongs to one pool", line, "site_id"))
+        elif not sites[row.site_id].pds:
+            findings.warnings.append(Problem(pool_file, f"site {row.site_id} has no PDS need (pds = false)", line,
+                                             "site_id"))
+        pool_of_site.setdefault(row.site_id, (row.pool_id, line))
+        pools.append(PoolMember(row.pool_id, row.site_id))
+
+    pins = []
+    by_radiologist = {r.radiologist_id: r for r in radiologists}
+    for line, row in pin_rows:
+        pin_file = display_path(paths["pins"])
+        if row.site_id not in sites:
+            findings.errors.append(Problem(pin_file, f"unknown site '{row.site_id}'", line, "site_id"))
+            continue
+        if row.radiologist_id not in by_radiologist:
+            findings.errors.append(Problem(pin_file, f"unknown radiologist '{row.radiologist_id}'", line,
+                                           "radiologist_id"))
+            continue
+        if not by_radiologist[row.radiologist_id].may_read_for(row.site_id):
+            findings.errors.append(Problem(pin_file, f"radiologist {row.radiologist_id} has no credential for "
+                                           f"site {row.site_id}", line, "radiologist_id"))
+        if not sites[row.site_id].pds:
+            findings.errors.append(Problem(pin_file, f"site {row.site_id} has no PDS need (pds = false)", line,
+                                           "site_id"))
+        problem = _check_horizon_pin(row, sites[row.site_id], start, end)
+        if problem:
+            findings.errors.append(Problem(pin_file, problem, line, "date"))
+        pins.append(Pin(**row.model_dump()))
+
+    if site_rows and not any(s.pds for s in sites.values()):
+        findings.errors.append(Problem(display_path(paths["sites"]), "no site has pds = true: nothing to plan"))
+    if findings.errors:
+        raise InputError(findings.errors)
+
+    findings.warnings.extend(_coverage_warnings(sites, radiologists, volumes, paths))
+    return Scenario(
+        name=name,
+        start=start,
+        end=end,
+        sites=tuple(sites.values()),
+        radiologists=tuple(radiologists),
+        availability=tuple(availability),
+        volumes=tuple(volumes),
+        pools=tuple(pools),
+        pins=tuple(pins),
+        hours=hours,
+        rules=rules,
+        source=path.resolve(),
+        input_files=paths,
+        settings={k: v for k, v in document.items() if k not in {"scenario", "data", "rules", "hours"}},
+        warnings=tuple(findings.warnings),
+    )
+
+
+def _coverage_warnings(
+    sites: dict[str, Site], radiologists: list[Radiologist], volumes: list[Volume], paths: dict[str, Path]
+) -> list[Problem]:
+    warnings = []
+    credentialed: dict[str, int] = Counter(s for r in radiologists for s in r.sites)
+    with_volumes = defaultdict(float)
+    for volume in volumes:
+        with_volumes[volume.site_id] += volume.mean_exams
+    for site in sites.values():
+        if not site.pds:
+            continue
+        count = credentialed.get(site.site_id, 0)
+        if count < MIN_CREDENTIALED:
+            warnings.append(Problem(display_path(paths["radiologists"]), f"PDS site {site.site_id} has only {count} "
+                                    f"credentialed radiologist(s) (fewer than {MIN_CREDENTIALED})"))
+        if site.site_id not in with_volumes:
+            warnings.append(Problem(display_path(paths["volumes"]), f"PDS site {site.site_id} has no volumes: "
+                                    "its expected exams count as 0"))
+    for radiologist in radiologists:
+        if not any(sites[s].pds for s in radiologist.sites if s in sites):
+            warnings.append(Problem(display_path(paths["radiologists"]), f"radiologist {radiologist.radiologist_id} "
+                                    "is credentialed for no PDS site: never on call"))
+    return warnings

@@ -1,0 +1,149 @@
+"""Row schemas of the input contract (DOMAIN.md "Input contract"): one pydantic model per CSV file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, ValidationInfo, field_validator
+
+from pds_plan.domain.model import MODALITIES, SITE_KINDS, AvailabilityKind, PeriodKind
+from pds_plan.io.tables import Bool, Date, Number, OptionalText, Row, Text, TextList, parse_choice
+
+OVERSEAS_DEPARTEMENTS = {"971", "972", "973", "974", "976"}
+# Bounding boxes (lat, lon) of metropolitan France with Corsica, and of the overseas départements.
+FRANCE_BOXES = {
+    "metropolitan France": ((41.3, 51.2), (-5.3, 9.7)),
+    "971": ((15.8, 16.6), (-61.9, -60.9)),
+    "972": ((14.3, 14.95), (-61.3, -60.7)),
+    "973": ((2.0, 6.0), (-54.7, -51.5)),
+    "974": ((-21.5, -20.8), (55.1, 55.9)),
+    "976": ((-13.1, -12.5), (44.9, 45.4)),
+}
+
+
+def parse_departement(value: Any) -> str:
+    text = str(value).strip().upper()
+    if re.fullmatch(r"\d", text):  # Excel drops the leading zero of 01-09
+        text = "0" + text
+    if re.fullmatch(r"(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])", text) and text not in {"20", "975"}:
+        return text
+    raise ValueError(f"'{value}' is not a French département code (01-95, 2A, 2B, 971-976)")
+
+
+Departement = Annotated[str, BeforeValidator(parse_departement)]
+SiteKind = Annotated[str, BeforeValidator(parse_choice(SITE_KINDS))]
+Modality = Annotated[str, BeforeValidator(parse_choice(MODALITIES))]
+PeriodName = Annotated[PeriodKind, BeforeValidator(parse_choice(tuple(PeriodKind)))]
+AvailabilityName = Annotated[AvailabilityKind, BeforeValidator(parse_choice(tuple(AvailabilityKind)))]
+
+
+def _box(info: ValidationInfo) -> tuple[str, tuple[tuple[float, float], tuple[float, float]]]:
+    departement = info.data.get("departement")
+    key = departement if departement in OVERSEAS_DEPARTEMENTS else "metropolitan France"
+    return key, FRANCE_BOXES[key]
+
+
+class SiteRow(Row):
+    site_id: Text
+    name: Text
+    kind: SiteKind
+    departement: Departement
+    lat: Number
+    lon: Number
+    modalities: TextList
+    emergency: Bool
+    pds: Bool
+    finess: OptionalText = None
+    ght: OptionalText = None
+    onsite_required: Bool = False
+
+    @field_validator("lat")
+    @classmethod
+    def lat_in_france(cls, value: float, info: ValidationInfo) -> float:
+        where, ((low, high), _) = _box(info)
+        if not low <= value <= high:
+            raise ValueError(f"{value} is not a latitude in {where} (expected {low} to {high})")
+        return value
+
+    @field_validator("lon")
+    @classmethod
+    def lon_in_france(cls, value: float, info: ValidationInfo) -> float:
+        where, (_, (low, high)) = _box(info)
+        if not low <= value <= high:
+            raise ValueError(f"{value} is not a longitude in {where} (expected {low} to {high})")
+        return value
+
+    @field_validator("modalities")
+    @classmethod
+    def known_modalities(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        upper = tuple(v.upper() for v in value)
+        unknown = [v for v in upper if v not in MODALITIES]
+        if unknown:
+            raise ValueError(f"unknown modality {', '.join(unknown)} (expected some of {', '.join(MODALITIES)})")
+        return upper
+
+    @field_validator("finess")
+    @classmethod
+    def finess_has_nine_characters(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9][0-9AB][0-9]{7}", value):
+            raise ValueError(f"'{value}' is not a FINESS number (9 characters, e.g. 540023264)")
+        return value
+
+
+class RadiologistRow(Row):
+    radiologist_id: Text
+    name: Text
+    home_site: Text
+    fte: Number
+    sites: TextList
+    remote: Bool = True
+
+    @field_validator("fte")
+    @classmethod
+    def fte_in_range(cls, value: float) -> float:
+        if not 0 < value <= 1:
+            raise ValueError(f"{value:g} is not a full-time equivalent (expected more than 0, at most 1)")
+        return value
+
+
+class AvailabilityRow(Row):
+    radiologist_id: Text
+    start: Date
+    end: Date
+    kind: AvailabilityName
+
+    @field_validator("end")
+    @classmethod
+    def end_not_before_start(cls, value: dt.date, info: ValidationInfo) -> dt.date:
+        start = info.data.get("start")
+        if start is not None and value < start:
+            raise ValueError(f"end {value} is before start {start}")
+        return value
+
+
+class VolumeRow(Row):
+    site_id: Text
+    modality: Modality
+    period: PeriodName
+    mean_exams: Number
+
+    @field_validator("mean_exams")
+    @classmethod
+    def not_negative(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError(f"{value:g} is negative: expected a mean number of exams >= 0")
+        return value
+
+
+class PoolRow(Row):
+    pool_id: Text
+    site_id: Text
+
+
+class PinRow(Row):
+    date: Date
+    period: PeriodName
+    site_id: Text
+    radiologist_id: Text
