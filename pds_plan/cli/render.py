@@ -40,5 +40,6 @@ def show_summary(console: Console, summary: ScenarioSummary) -> None:
     if thin.empty:
         console.print("Every PDS period has at least 2 credentialed radiologists available.")
     else:
-        console.print(f"[yellow]{len(thin)} site(s) have PDS periods with fewer than 2 credentialed radiologists "
-                      "available.[/]")
+        console.print(
+            f"[yellow]{len(thin)} site(s) have PDS periods with fewer than 2 credentialed radiologists available.[/]"
+        )

@@ -25,7 +25,7 @@ from pds_plan.domain.model import (
 )
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.schemas import AvailabilityRow, PinRow, PoolRow, RadiologistRow, SiteRow, VolumeRow
-from pds_plan.io.tables import Findings, load_table
+from pds_plan.io.tables import Findings, LoadedTable, load_table
 
 REQUIRED_FILES = ("sites", "radiologists", "volumes")
 OPTIONAL_FILES = ("availability", "pools", "pins")
@@ -54,14 +54,10 @@ class TomlReader:
         return None
 
     def error(self, table: str, key: str, message: str) -> None:
-        self.findings.errors.append(
-            Problem(self.name, f"[{table}] {key}: {message}", row=self.line_of(table, key))
-        )
+        self.findings.errors.append(Problem(self.name, f"[{table}] {key}: {message}", row=self.line_of(table, key)))
 
     def warn(self, table: str, key: str, message: str) -> None:
-        self.findings.warnings.append(
-            Problem(self.name, f"[{table}] {key}: {message}", row=self.line_of(table, key))
-        )
+        self.findings.warnings.append(Problem(self.name, f"[{table}] {key}: {message}", row=self.line_of(table, key)))
 
     def table(self, name: str) -> Mapping[str, Any]:
         value = self.document.get(name, {})
@@ -158,7 +154,9 @@ def _scenario_settings(reader: TomlReader, findings: Findings) -> tuple[str, dt.
             reader.error("scenario", "end", f"{end} is before start {start}")
         elif (end - start).days + 1 > MAX_HORIZON_DAYS:
             reader.error(
-                "scenario", "end", f"horizon of {(end - start).days + 1} days is too long (at most {MAX_HORIZON_DAYS})"
+                "scenario",
+                "end",
+                f"horizon of {(end - start).days + 1} days is too long (at most {MAX_HORIZON_DAYS})",
             )
     defaults = Rules()
     rules = Rules(
@@ -175,12 +173,15 @@ def _scenario_settings(reader: TomlReader, findings: Findings) -> tuple[str, dt.
     hours = PdsHours(**{kind.value: reader.hours(kind.value, default_hours.of(kind)) for kind in PeriodKind})
     for kind in PeriodKind:
         begin, finish = hours.of(kind)
-        length = (dt.datetime.combine(dt.date(2001, 1, 1), finish) - dt.datetime.combine(dt.date(2001, 1, 1), begin))
+        length = dt.datetime.combine(dt.date(2001, 1, 1), finish) - dt.datetime.combine(dt.date(2001, 1, 1), begin)
         if length <= dt.timedelta(0):
             length += dt.timedelta(days=1)
         if length > dt.timedelta(hours=MAX_PERIOD_HOURS):
-            reader.warn("hours", kind.value, f"a {kind.value} period of {length} is longer than the 14 h of the "
-                        "arrêté du 30 avril 2003")
+            reader.warn(
+                "hours",
+                kind.value,
+                f"a {kind.value} period of {length} is longer than the 14 h of the arrêté du 30 avril 2003",
+            )
     return name, start or dt.date.min, end or dt.date.min, rules, hours
 
 
@@ -231,30 +232,39 @@ def load_scenario(path: Path | str) -> Scenario:
     if findings.errors:
         raise InputError(findings.errors)
 
-    def rows(key: str, schema: Any) -> list[tuple[int, Any]]:
-        return load_table(paths[key], schema, findings) if key in paths else []
+    def table(key: str, schema: Any) -> LoadedTable[Any]:
+        return load_table(paths[key], schema, findings) if key in paths else LoadedTable([])
 
-    site_rows = _unique(rows("sites", SiteRow), "site_id", display_path(paths["sites"]), findings)
-    radiologist_rows = _unique(
-        rows("radiologists", RadiologistRow), "radiologist_id", display_path(paths["radiologists"]), findings
-    )
-    availability_rows = rows("availability", AvailabilityRow)
-    volume_rows = rows("volumes", VolumeRow)
-    pool_rows = rows("pools", PoolRow)
-    pin_rows = rows("pins", PinRow)
+    site_table = table("sites", SiteRow)
+    radiologist_table = table("radiologists", RadiologistRow)
+    site_rows = _unique(site_table.rows, "site_id", display_path(paths["sites"]), findings)
+    radiologist_rows = _unique(radiologist_table.rows, "radiologist_id", display_path(paths["radiologists"]), findings)
+    availability_rows = table("availability", AvailabilityRow).rows
+    volume_rows = table("volumes", VolumeRow).rows
+    pool_rows = table("pools", PoolRow).rows
+    pin_rows = table("pins", PinRow).rows
 
     sites = {row.site_id: Site(**row.model_dump()) for _, row in site_rows}
+    # Ids of rows that failed their own checks: already reported, so references to them are not errors again.
+    broken_sites = site_table.declared("site_id") - set(sites)
+    broken_radiologists = radiologist_table.declared("radiologist_id") - {r.radiologist_id for _, r in radiologist_rows}
+    known_sites = set(sites) | broken_sites
     radiologist_file = display_path(paths["radiologists"])
     radiologists: list[Radiologist] = []
     for line, row in radiologist_rows:
-        if row.home_site not in sites:
+        if row.home_site not in known_sites:
             findings.errors.append(
                 Problem(radiologist_file, f"unknown site '{row.home_site}' (not in sites.csv)", line, "home_site")
             )
-        unknown = [s for s in row.sites if s not in sites]
+        unknown = [s for s in row.sites if s not in known_sites]
         if unknown:
             findings.errors.append(
-                Problem(radiologist_file, f"unknown site(s) {', '.join(unknown)} (not in sites.csv)", line, "sites")
+                Problem(
+                    radiologist_file,
+                    f"unknown site(s) {', '.join(unknown)} (not in sites.csv)",
+                    line,
+                    "sites",
+                )
             )
         radiologists.append(
             Radiologist(row.radiologist_id, row.name, row.home_site, row.fte, frozenset(row.sites), row.remote)
@@ -263,10 +273,14 @@ def load_scenario(path: Path | str) -> Scenario:
 
     availability = []
     for line, row in availability_rows:
-        if row.radiologist_id not in radiologist_ids:
+        if row.radiologist_id not in radiologist_ids | broken_radiologists:
             findings.errors.append(
-                Problem(display_path(paths["availability"]), f"unknown radiologist '{row.radiologist_id}' "
-                        "(not in radiologists.csv)", line, "radiologist_id")
+                Problem(
+                    display_path(paths["availability"]),
+                    f"unknown radiologist '{row.radiologist_id}' (not in radiologists.csv)",
+                    line,
+                    "radiologist_id",
+                )
             )
         availability.append(Availability(**row.model_dump()))
 
@@ -275,15 +289,30 @@ def load_scenario(path: Path | str) -> Scenario:
     seen_volumes: dict[tuple[str, str, PeriodKind], int] = {}
     for line, row in volume_rows:
         key = (row.site_id, row.modality, row.period)
+        if row.site_id in broken_sites:
+            continue
         if row.site_id not in sites:
-            findings.errors.append(Problem(volume_file, f"unknown site '{row.site_id}' (not in sites.csv)", line,
-                                           "site_id"))
+            findings.errors.append(
+                Problem(volume_file, f"unknown site '{row.site_id}' (not in sites.csv)", line, "site_id")
+            )
         elif key in seen_volumes:
-            findings.errors.append(Problem(volume_file, f"duplicate volume for {row.site_id} {row.modality} "
-                                           f"{row.period.value} (first on line {seen_volumes[key]})", line))
+            findings.errors.append(
+                Problem(
+                    volume_file,
+                    f"duplicate volume for {row.site_id} {row.modality} "
+                    f"{row.period.value} (first on line {seen_volumes[key]})",
+                    line,
+                )
+            )
         elif row.modality not in sites[row.site_id].modalities:
-            findings.warnings.append(Problem(volume_file, f"site {row.site_id} does not list modality "
-                                             f"{row.modality} in sites.csv", line, "modality"))
+            findings.warnings.append(
+                Problem(
+                    volume_file,
+                    f"site {row.site_id} does not list modality {row.modality} in sites.csv",
+                    line,
+                    "modality",
+                )
+            )
         seen_volumes.setdefault(key, line)
         volumes.append(Volume(**row.model_dump()))
 
@@ -291,16 +320,26 @@ def load_scenario(path: Path | str) -> Scenario:
     pool_of_site: dict[str, tuple[str, int]] = {}
     for line, row in pool_rows:
         pool_file = display_path(paths["pools"])
+        if row.site_id in broken_sites:
+            continue
         if row.site_id not in sites:
-            findings.errors.append(Problem(pool_file, f"unknown site '{row.site_id}' (not in sites.csv)", line,
-                                           "site_id"))
+            findings.errors.append(
+                Problem(pool_file, f"unknown site '{row.site_id}' (not in sites.csv)", line, "site_id")
+            )
         elif row.site_id in pool_of_site:
             other, first = pool_of_site[row.site_id]
-            findings.errors.append(Problem(pool_file, f"site {row.site_id} is already in pool {other} (line "
-                                           f"{first}): a site belongs to one pool", line, "site_id"))
+            findings.errors.append(
+                Problem(
+                    pool_file,
+                    f"site {row.site_id} is already in pool {other} (line {first}): a site belongs to one pool",
+                    line,
+                    "site_id",
+                )
+            )
         elif not sites[row.site_id].pds:
-            findings.warnings.append(Problem(pool_file, f"site {row.site_id} has no PDS need (pds = false)", line,
-                                             "site_id"))
+            findings.warnings.append(
+                Problem(pool_file, f"site {row.site_id} has no PDS need (pds = false)", line, "site_id")
+            )
         pool_of_site.setdefault(row.site_id, (row.pool_id, line))
         pools.append(PoolMember(row.pool_id, row.site_id))
 
@@ -308,19 +347,29 @@ def load_scenario(path: Path | str) -> Scenario:
     by_radiologist = {r.radiologist_id: r for r in radiologists}
     for line, row in pin_rows:
         pin_file = display_path(paths["pins"])
+        if row.site_id in broken_sites or row.radiologist_id in broken_radiologists:
+            continue
         if row.site_id not in sites:
             findings.errors.append(Problem(pin_file, f"unknown site '{row.site_id}'", line, "site_id"))
             continue
         if row.radiologist_id not in by_radiologist:
-            findings.errors.append(Problem(pin_file, f"unknown radiologist '{row.radiologist_id}'", line,
-                                           "radiologist_id"))
+            findings.errors.append(
+                Problem(pin_file, f"unknown radiologist '{row.radiologist_id}'", line, "radiologist_id")
+            )
             continue
         if not by_radiologist[row.radiologist_id].may_read_for(row.site_id):
-            findings.errors.append(Problem(pin_file, f"radiologist {row.radiologist_id} has no credential for "
-                                           f"site {row.site_id}", line, "radiologist_id"))
+            findings.errors.append(
+                Problem(
+                    pin_file,
+                    f"radiologist {row.radiologist_id} has no credential for site {row.site_id}",
+                    line,
+                    "radiologist_id",
+                )
+            )
         if not sites[row.site_id].pds:
-            findings.errors.append(Problem(pin_file, f"site {row.site_id} has no PDS need (pds = false)", line,
-                                           "site_id"))
+            findings.errors.append(
+                Problem(pin_file, f"site {row.site_id} has no PDS need (pds = false)", line, "site_id")
+            )
         problem = _check_horizon_pin(row, sites[row.site_id], start, end)
         if problem:
             findings.errors.append(Problem(pin_file, problem, line, "date"))
@@ -356,7 +405,7 @@ def _coverage_warnings(
 ) -> list[Problem]:
     warnings = []
     credentialed: dict[str, int] = Counter(s for r in radiologists for s in r.sites)
-    with_volumes = defaultdict(float)
+    with_volumes: dict[str, float] = defaultdict(float)
     for volume in volumes:
         with_volumes[volume.site_id] += volume.mean_exams
     for site in sites.values():
@@ -364,13 +413,26 @@ def _coverage_warnings(
             continue
         count = credentialed.get(site.site_id, 0)
         if count < MIN_CREDENTIALED:
-            warnings.append(Problem(display_path(paths["radiologists"]), f"PDS site {site.site_id} has only {count} "
-                                    f"credentialed radiologist(s) (fewer than {MIN_CREDENTIALED})"))
+            warnings.append(
+                Problem(
+                    display_path(paths["radiologists"]),
+                    f"PDS site {site.site_id} has only {count} "
+                    f"credentialed radiologist(s) (fewer than {MIN_CREDENTIALED})",
+                )
+            )
         if site.site_id not in with_volumes:
-            warnings.append(Problem(display_path(paths["volumes"]), f"PDS site {site.site_id} has no volumes: "
-                                    "its expected exams count as 0"))
+            warnings.append(
+                Problem(
+                    display_path(paths["volumes"]),
+                    f"PDS site {site.site_id} has no volumes: its expected exams count as 0",
+                )
+            )
     for radiologist in radiologists:
         if not any(sites[s].pds for s in radiologist.sites if s in sites):
-            warnings.append(Problem(display_path(paths["radiologists"]), f"radiologist {radiologist.radiologist_id} "
-                                    "is credentialed for no PDS site: never on call"))
+            warnings.append(
+                Problem(
+                    display_path(paths["radiologists"]),
+                    f"radiologist {radiologist.radiologist_id} is credentialed for no PDS site: never on call",
+                )
+            )
     return warnings

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
@@ -229,7 +229,19 @@ def iter_row_errors(error: ValidationError) -> Iterator[tuple[str | None, str]]:
         yield column, _message(item)
 
 
-def load_table(path: Path, schema: type[RowT], findings: Findings) -> list[tuple[int, RowT]]:
+@dataclass(frozen=True)
+class LoadedTable(Generic[RowT]):
+    """The rows that passed the schema (with their line numbers) and the text of every row, valid or not."""
+
+    rows: list[tuple[int, RowT]]
+    raw: tuple[tuple[int, dict[str, str]], ...] = ()
+
+    def declared(self, column: str) -> set[str]:
+        """Values of a column in every row, valid or not: references to them are not reported a second time."""
+        return {values.get(column, "").strip() for _, values in self.raw}
+
+
+def load_table(path: Path, schema: type[RowT], findings: Findings) -> LoadedTable[RowT]:
     """Rows of a CSV file that pass its schema, with their line numbers; every problem goes to `findings`."""
     name = display_path(path)
     try:
@@ -247,7 +259,7 @@ def load_table(path: Path, schema: type[RowT], findings: Findings) -> list[tuple
         table = error.table
     except ValueError as error:
         findings.errors.append(Problem(name, str(error)))
-        return []
+        return LoadedTable([])
     missing = [c for c in required_columns(schema) if c not in table.columns]
     if missing:
         listed = ", ".join(f"'{c}'" for c in missing)
@@ -258,14 +270,14 @@ def load_table(path: Path, schema: type[RowT], findings: Findings) -> list[tuple
                 row=1,
             )
         )
-        return []
+        return LoadedTable([])
     duplicates = sorted({c for c in table.columns if table.columns.count(c) > 1 and c})
     if duplicates:
         findings.errors.append(Problem(name, f"column(s) {', '.join(duplicates)} appear more than once", row=1))
-        return []
+        return LoadedTable([])
     if not table.rows:
         findings.errors.append(Problem(name, "has a header but no rows"))
-        return []
+        return LoadedTable([])
     known = set(schema.model_fields)
     rows: list[tuple[int, RowT]] = []
     for line, values in table.rows:
@@ -275,4 +287,4 @@ def load_table(path: Path, schema: type[RowT], findings: Findings) -> list[tuple
         except ValidationError as error:
             for column, message in iter_row_errors(error):
                 findings.errors.append(Problem(name, message, row=line, column=column))
-    return rows
+    return LoadedTable(rows, table.rows)

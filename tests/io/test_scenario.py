@@ -1,0 +1,90 @@
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pds_plan import InputError, load_scenario
+from pds_plan.domain.model import AvailabilityKind, PeriodKind
+
+TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
+
+
+def copy_tiny(tmp_path: Path) -> Path:
+    target = tmp_path / "tiny"
+    shutil.copytree(TINY, target)
+    return target
+
+
+def test_tiny_scenario_loads_into_typed_objects(tiny):
+    assert tiny.name == "tiny"
+    assert (tiny.start, tiny.end) == (dt.date(2027, 1, 1), dt.date(2027, 1, 14))
+    assert [s.site_id for s in tiny.pds_sites] == ["nancy", "metz", "verdun"]
+    r3 = tiny.radiologist("R3")
+    assert r3.fte == 0.8 and r3.sites == frozenset({"metz", "nancy", "verdun"})
+    assert tiny.site("nancy").modalities == ("CT", "MRI", "XR", "US")
+    assert tiny.is_unavailable("R1", dt.date(2027, 1, 5)) and not tiny.is_unavailable("R1", dt.date(2027, 1, 7))
+    assert tiny.days_marked("R3", AvailabilityKind.REQUEST_ON) == {dt.date(2027, 1, 10)}
+    assert {v.period for v in tiny.volumes} == set(PeriodKind)
+
+
+def test_excel_style_semicolon_file_with_decimal_commas_and_french_booleans(tmp_path):
+    folder = copy_tiny(tmp_path)
+    (folder / "sites.csv").write_bytes(
+        (
+            "Site_ID ; Name ; KIND;Departement;LAT;LON;Modalities;Emergency;PDS\r\n"
+            'nancy;CHRU de Nancy (test);CHU;54;48,647;6,144;"CT;MRI;XR;US";oui;oui\r\n'
+            'metz ; CHR Metz (test) ;chr;57;49,083;6,243;"CT;XR";Oui;OUI\r\n'
+            'verdun;CH Verdun (test);CH;55;49,146;5,363;"CT;XR";1;1\r\n'
+            "pont;Clinique sans PDS (test);Clinique;54;48,9;6,05;XR;non;non\r\n"
+        ).encode("cp1252")
+    )
+    scenario = load_scenario(folder / "scenario.toml")
+    reference = load_scenario(TINY / "scenario.toml")
+    assert scenario.sites == reference.sites
+
+
+def test_departement_without_leading_zero_is_read_as_excel_wrote_it(tmp_path):
+    folder = copy_tiny(tmp_path)
+    sites = (folder / "sites.csv").read_text().replace(",55,", ",2,")
+    (folder / "sites.csv").write_text(sites)
+    assert load_scenario(folder / "scenario.toml").site("verdun").departement == "02"
+
+
+def test_every_problem_of_every_file_is_reported_at_once(tmp_path):
+    folder = copy_tiny(tmp_path)
+    sites = (folder / "sites.csv").read_text().replace("48.647", '"48,7x"').replace("5.363", "50")
+    (folder / "sites.csv").write_text(sites)
+    (folder / "volumes.csv").write_text(
+        (folder / "volumes.csv").read_text().replace("verdun,CT,night,3", "verdun,CT,night,-3")
+    )
+    with pytest.raises(InputError) as caught:
+        load_scenario(folder / "scenario.toml")
+    located = {(Path(p.file).name, p.row, p.column) for p in caught.value.problems}
+    assert located == {("sites.csv", 2, "lat"), ("sites.csv", 4, "lon"), ("volumes.csv", 9, "mean_exams")}
+    assert "'48,7x' is not a number" in str(caught.value)
+
+
+def test_warnings_name_thinly_credentialed_sites_and_radiologists_credentialed_nowhere(tmp_path):
+    folder = copy_tiny(tmp_path)
+    with (folder / "radiologists.csv").open("a") as stream:
+        stream.write("R6,Dr F (test),pont,1,pont,true\n")
+    text = (folder / "radiologists.csv").read_text().replace("verdun;nancy", "nancy").replace("verdun;metz", "metz")
+    (folder / "radiologists.csv").write_text(text)
+    scenario = load_scenario(folder / "scenario.toml")
+    messages = [p.message for p in scenario.warnings]
+    assert any("PDS site verdun has only 2 credentialed" in m for m in messages)
+    assert any("radiologist R6 is credentialed for no PDS site" in m for m in messages)
+
+
+def test_scenario_without_pools_or_pins_has_none(tiny):
+    assert tiny.pools == () and tiny.pins == ()
+
+
+def test_unknown_rule_is_a_warning_not_an_error(tmp_path):
+    folder = copy_tiny(tmp_path)
+    toml = (folder / "scenario.toml").read_text().replace("max_block_hours = 24", "max_block_hours = 24\nmax_blok = 3")
+    (folder / "scenario.toml").write_text(toml)
+    scenario = load_scenario(folder / "scenario.toml")
+    (warning,) = [w for w in scenario.warnings if "max_blok" in w.message]
+    assert warning.row == 17
