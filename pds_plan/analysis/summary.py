@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pds_plan.analysis.demand import expected_exams_by_site
 from pds_plan.domain.calendar import Period, build_calendar
+from pds_plan.domain.demand import expected_exams_by_site
 from pds_plan.domain.model import Scenario
 from pds_plan.errors import Problem
 

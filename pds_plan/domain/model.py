@@ -130,11 +130,71 @@ class PdsHours:
 
 @dataclass(frozen=True)
 class Rules:
-    """Hard rules of the rota (DOMAIN.md "Default rules"); a scenario's [rules] table may change them."""
+    """Hard rules of the rota (DOMAIN.md "Default rules"); a scenario's [rules] table may change them.
+
+    The limits that are None are off unless the scenario sets them.
+    """
 
     max_sites_per_radiologist: int = 3
     min_rest_hours: float = 11
     max_block_hours: float = 24
+    # On-call periods (a night, a Saturday afternoon, a Sunday or holiday day) a full-time radiologist may take in
+    # a calendar month; pro rata FTE, rounded up.
+    max_periods_per_month: int | None = None
+    # Weekends (Saturday 12:30 to Monday 08:30) with any on-call duty in a calendar month.
+    max_weekends_per_month: int | None = None
+    # Expected reading minutes per hour at peak of all the sites a radiologist covers at once: keeps the 30-minute
+    # report target reachable (nobody is given three busy sites at once). 60 would be a reader busy all the time.
+    max_peak_reading_minutes_per_hour: float | None = 45
+
+
+@dataclass(frozen=True)
+class Points:
+    """Weighted-load points of one on-call period, for fairness: heavier for weekends, holidays and festive nights."""
+
+    night: int = 2
+    saturday: int = 1
+    sunday_holiday: int = 2
+    weekend_night_extra: int = 1  # nights of Saturday, Sunday and public holidays
+    holiday_extra: int = 1  # any period on a public holiday
+    festive_extra: int = 2  # 24 and 25 December, 31 December and 1 January
+
+    def of(self, kind: PeriodKind) -> int:
+        return {
+            PeriodKind.NIGHT: self.night,
+            PeriodKind.SATURDAY: self.saturday,
+            PeriodKind.SUNDAY_HOLIDAY: self.sunday_holiday,
+        }[kind]
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Objective weights, in points of penalty; fairness first, then requests, then stable pools and home sites.
+
+    `fairness_spread` multiplies the gap between the most and the least loaded radiologist (weighted load per
+    FTE-available share, in hundredths of a point of an average radiologist); the others count once per event.
+    """
+
+    fairness_spread: int = 100
+    fairness_deviation: int = 10  # each radiologist's distance to the common (median) normalised load
+    request_off: int = 50  # a request_off day on which the radiologist is on call
+    request_on: int = 20  # a request_on day on which the radiologist is not on call
+    pool_pair: int = 20  # a pair of sites read together at least once (fewer pairs: the same groups every night)
+    away_from_home: int = 1  # a site period read by someone from another hospital, when its own staff could
+    on_call_duty: int = 1  # one radiologist on call in one period (pooling needs fewer of them)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Reading minutes per exam by modality plus an overhead per exam (download, call with the emergency doctor)."""
+
+    minutes: tuple[tuple[str, float], ...] = (("CT", 15.0), ("MRI", 20.0), ("XR", 5.0), ("US", 10.0))
+    overhead_minutes: float = 3.0
+    # Ratio of the peak hour's arrivals to the period's average hour: ANAP notes night activity peaks 20:00-midnight.
+    peak_factor: float = 1.8
+
+    def minutes_per_exam(self, modality: str) -> float:
+        return dict(self.minutes).get(modality, 10.0) + self.overhead_minutes
 
 
 @dataclass(frozen=True)
@@ -150,6 +210,9 @@ class Scenario:
     pins: tuple[Pin, ...] = ()
     hours: PdsHours = field(default_factory=PdsHours)
     rules: Rules = field(default_factory=Rules)
+    points: Points = field(default_factory=Points)
+    weights: Weights = field(default_factory=Weights)
+    reading: Reading = field(default_factory=Reading)
     source: Path | None = None  # the scenario file, when loaded from one
     input_files: Mapping[str, Path] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)  # the other TOML tables, for later layers

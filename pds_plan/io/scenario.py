@@ -8,20 +8,24 @@ import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pds_plan.domain.calendar import period_kinds_of_day, public_holidays
 from pds_plan.domain.model import (
+    MODALITIES,
     Availability,
     PdsHours,
     PeriodKind,
     Pin,
+    Points,
     PoolMember,
     Radiologist,
+    Reading,
     Rules,
     Scenario,
     Site,
     Volume,
+    Weights,
 )
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.schemas import AvailabilityRow, PinRow, PoolRow, RadiologistRow, SiteRow, VolumeRow
@@ -32,6 +36,8 @@ OPTIONAL_FILES = ("availability", "pools", "pins")
 MAX_HORIZON_DAYS = 2 * 366
 MAX_PERIOD_HOURS = 14  # arrêté du 30 avril 2003: a day or night period lasts at most 14 h
 MIN_CREDENTIALED = 3
+KNOWN_TABLES = {"scenario", "data", "rules", "hours", "points", "weights", "reading"}
+T = TypeVar("T")
 
 
 class TomlReader:
@@ -145,6 +151,49 @@ def _read_toml(path: Path) -> tuple[str, dict[str, Any]]:
         raise InputError([Problem(name, f"not valid TOML: {error}", row=row)]) from None
 
 
+def _dataclass_from_table(reader: TomlReader, table: str, cls: type[T]) -> T:
+    """Numbers of a TOML table into a dataclass of numeric settings; unknown keys are warned about."""
+    defaults = cls()
+    values: dict[str, Any] = {}
+    for name, spec in cls.__dataclass_fields__.items():  # type: ignore[attr-defined]
+        if name not in reader.table(table):
+            continue
+        default = getattr(defaults, name)
+        whole = "int" in str(spec.type) and "float" not in str(spec.type)
+        minimum = 1 if table == "rules" and name != "min_rest_hours" else 0
+        number = reader.number(table, name, default if default is not None else -1, minimum, whole=whole)
+        values[name] = number if number != -1 else None
+    for key in reader.table(table):
+        if key not in cls.__dataclass_fields__:  # type: ignore[attr-defined]
+            reader.warn(table, key, f"unknown key, ignored (known: {', '.join(cls.__dataclass_fields__)})")  # type: ignore[attr-defined]
+    return cls(**values)
+
+
+def _reading(reader: TomlReader) -> Reading:
+    defaults = Reading()
+    table = reader.table("reading")
+    minutes = dict(defaults.minutes)
+    per_modality = table.get("minutes", {})
+    if not isinstance(per_modality, Mapping):
+        reader.error("reading", "minutes", "expected a table such as {CT = 15, XR = 5}")
+        per_modality = {}
+    for modality, value in per_modality.items():
+        if modality not in MODALITIES:
+            reader.error("reading", "minutes", f"unknown modality '{modality}' (expected {', '.join(MODALITIES)})")
+        elif isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            reader.error("reading", "minutes", f"{modality} = {value!r}: expected minutes > 0")
+        else:
+            minutes[modality] = float(value)
+    for key in table:
+        if key not in {"minutes", "overhead_minutes", "peak_factor"}:
+            reader.warn("reading", key, "unknown key, ignored (known: minutes, overhead_minutes, peak_factor)")
+    return Reading(
+        minutes=tuple(sorted(minutes.items())),
+        overhead_minutes=reader.number("reading", "overhead_minutes", defaults.overhead_minutes, 0),
+        peak_factor=reader.number("reading", "peak_factor", defaults.peak_factor, 1),
+    )
+
+
 def _scenario_settings(reader: TomlReader, findings: Findings) -> tuple[str, dt.date, dt.date, Rules, PdsHours]:
     name = reader.text("scenario", "name") or "unnamed"
     start = reader.date("scenario", "start")
@@ -158,17 +207,7 @@ def _scenario_settings(reader: TomlReader, findings: Findings) -> tuple[str, dt.
                 "end",
                 f"horizon of {(end - start).days + 1} days is too long (at most {MAX_HORIZON_DAYS})",
             )
-    defaults = Rules()
-    rules = Rules(
-        max_sites_per_radiologist=int(
-            reader.number("rules", "max_sites_per_radiologist", defaults.max_sites_per_radiologist, 1, whole=True)
-        ),
-        min_rest_hours=reader.number("rules", "min_rest_hours", defaults.min_rest_hours, 0),
-        max_block_hours=reader.number("rules", "max_block_hours", defaults.max_block_hours, 1),
-    )
-    for key in reader.table("rules"):
-        if key not in Rules.__dataclass_fields__:
-            reader.warn("rules", key, "unknown rule, ignored")
+    rules = _dataclass_from_table(reader, "rules", Rules)
     default_hours = PdsHours()
     hours = PdsHours(**{kind.value: reader.hours(kind.value, default_hours.of(kind)) for kind in PeriodKind})
     for kind in PeriodKind:
@@ -229,6 +268,9 @@ def load_scenario(path: Path | str) -> Scenario:
     reader = TomlReader(path, text, document, findings)
     name, start, end, rules, hours = _scenario_settings(reader, findings)
     paths = _data_paths(reader, path.parent)
+    points = _dataclass_from_table(reader, "points", Points)
+    weights = _dataclass_from_table(reader, "weights", Weights)
+    reading = _reading(reader)
     if findings.errors:
         raise InputError(findings.errors)
 
@@ -393,9 +435,12 @@ def load_scenario(path: Path | str) -> Scenario:
         pins=tuple(pins),
         hours=hours,
         rules=rules,
+        points=points,
+        weights=weights,
+        reading=reading,
         source=path.resolve(),
         input_files=paths,
-        settings={k: v for k, v in document.items() if k not in {"scenario", "data", "rules", "hours"}},
+        settings={k: v for k, v in document.items() if k not in KNOWN_TABLES},
         warnings=tuple(findings.warnings),
     )
 

@@ -24,3 +24,27 @@ def expected_exams_by_site(scenario: Scenario, periods: Iterable[Period]) -> dic
     for period in periods:
         totals[period.site_id] += means.get((period.site_id, period.kind), 0.0)
     return dict(totals)
+
+
+def reading_minutes_per_period(scenario: Scenario) -> dict[tuple[str, PeriodKind], float]:
+    """Expected reading minutes (overhead included) of one occurrence of each period kind at each site."""
+    minutes: dict[tuple[str, PeriodKind], float] = defaultdict(float)
+    for volume in scenario.volumes:
+        minutes[(volume.site_id, volume.period)] += volume.mean_exams * scenario.reading.minutes_per_exam(
+            volume.modality
+        )
+    return dict(minutes)
+
+
+def peak_reading_minutes_per_hour(
+    scenario: Scenario, period_hours: dict[PeriodKind, float]
+) -> dict[tuple[str, PeriodKind], float]:
+    """Reading minutes arriving in the peak hour of each site's period kind: the average hour times the peak factor.
+
+    `period_hours` gives the length of each period kind, so that a 6-hour Saturday afternoon and a 14-hour night
+    spread their exams over their own hours.
+    """
+    return {
+        key: minutes / period_hours[key[1]] * scenario.reading.peak_factor
+        for key, minutes in reading_minutes_per_period(scenario).items()
+    }

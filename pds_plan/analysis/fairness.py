@@ -1,0 +1,70 @@
+"""Fairness of a rota: each radiologist's weighted load against their fair share, and the spread between them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pds_plan.domain.calendar import build_calendar
+from pds_plan.domain.model import Scenario
+from pds_plan.domain.rota import Assignment, fair_share_weights, period_points
+
+
+@dataclass(frozen=True)
+class Fairness:
+    per_radiologist: pd.DataFrame  # radiologist_id, duties, points, fair_share, deviation, points_per_fte_day
+    spread_ratio: float  # max / min points per FTE-available day, among radiologists who may take PDS
+    spread_points: float  # max - min normalised load (points for an average radiologist)
+    zero_load: int  # radiologists who may take PDS and got none
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "spread_ratio_max_min": round(self.spread_ratio, 3),
+            "spread_normalised_points": round(self.spread_points, 2),
+            "radiologists_without_duty": self.zero_load,
+        }
+
+
+def fairness(scenario: Scenario, assignments: Iterable[Assignment]) -> Fairness:
+    """On-call duties are counted once per radiologist and period time, whatever the number of sites covered."""
+    periods = {p.key: p for p in build_calendar(scenario)}
+    pds_sites = {s.site_id for s in scenario.pds_sites}
+    eligible = sorted(r.radiologist_id for r in scenario.radiologists if r.sites & pds_sites)
+    duties: dict[str, dict[tuple, int]] = defaultdict(dict)
+    for a in assignments:
+        period = periods[a.key]
+        span = (period.start_utc, period.end_utc)
+        duties[a.radiologist_id][span] = max(
+            duties[a.radiologist_id].get(span, 0), period_points(period, scenario.points)
+        )
+    share = fair_share_weights(scenario, eligible)
+    total_points = sum(sum(d.values()) for d in duties.values())
+    total_share = sum(share.values()) or 1.0
+    rows = []
+    for r in eligible:
+        points = sum(duties[r].values())
+        fair = total_points * share[r] / total_share
+        available_days = share[r] / scenario.radiologist(r).fte * scenario.days
+        rows.append(
+            {
+                "radiologist_id": r,
+                "duties": len(duties[r]),
+                "points": points,
+                "fair_share": round(fair, 2),
+                "deviation": round(points - fair, 2),
+                "points_per_fte_day": round(points / (scenario.radiologist(r).fte * available_days), 4),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    per_day = frame["points_per_fte_day"] if len(frame) else pd.Series([0.0])
+    mean_share = total_share / max(len(eligible), 1)
+    normalised = [row["points"] * mean_share / share[row["radiologist_id"]] for row in rows] or [0.0]
+    return Fairness(
+        per_radiologist=frame,
+        spread_ratio=float(per_day.max() / per_day.min()) if per_day.min() > 0 else float("inf"),
+        spread_points=float(max(normalised) - min(normalised)),
+        zero_load=int((frame["points"] == 0).sum()) if len(frame) else 0,
+    )

@@ -1,0 +1,48 @@
+"""A rota: who is on call for which site in each PDS period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pds_plan.domain.calendar import Period
+from pds_plan.domain.model import AvailabilityKind, PeriodKind, Points, Scenario
+
+
+@dataclass(frozen=True, order=True)
+class Assignment:
+    date: dt.date
+    period: PeriodKind
+    site_id: str
+    radiologist_id: str
+
+    @property
+    def key(self) -> tuple[dt.date, PeriodKind, str]:
+        return (self.date, self.period, self.site_id)
+
+
+FESTIVE_DAYS = {(12, 24), (12, 25), (12, 31), (1, 1)}
+
+
+def period_points(period: Period, points: Points) -> int:
+    """Weighted-load points of being on call in this period (heavier on weekends, holidays and festive days)."""
+    value = points.of(period.kind)
+    if period.holiday is not None:
+        value += points.holiday_extra
+    if period.kind is PeriodKind.NIGHT and (period.holiday is not None or period.date.weekday() >= 5):
+        value += points.weekend_night_extra
+    if (period.date.month, period.date.day) in FESTIVE_DAYS:
+        value += points.festive_extra
+    return value
+
+
+def fair_share_weights(scenario: Scenario, radiologists: list[str]) -> dict[str, float]:
+    """Each radiologist's share of the on-call load: FTE times the share of the horizon they are available."""
+    weights = {}
+    for r in radiologists:
+        unavailable = sum(
+            1 for day in scenario.days_marked(r, AvailabilityKind.UNAVAILABLE) if scenario.start <= day <= scenario.end
+        )
+        available = max(scenario.days - unavailable, 0) / scenario.days
+        weights[r] = scenario.radiologist(r).fte * max(available, 0.05)
+    return weights

@@ -1,0 +1,155 @@
+"""The spreadsheet planner's rota: period by period, the least loaded radiologist who may take it.
+
+It is the baseline every report compares the optimiser with, and the optimiser's starting point (hint). It obeys
+the same hard rules, looking only backwards, so it can get stuck: such periods are returned as uncovered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pds_plan.domain.calendar import Period, build_calendar
+from pds_plan.domain.model import Scenario
+from pds_plan.domain.rota import Assignment, fair_share_weights
+from pds_plan.optimise.rota_model import month_limit
+from pds_plan.optimise.rules import capacity_tenths, peak_load_tenths
+from pds_plan.optimise.windows import WindowPlan, plan_windows
+
+
+@dataclass(frozen=True)
+class GreedyRota:
+    assignments: tuple[Assignment, ...]
+    uncovered: tuple[Period, ...]
+
+
+@dataclass
+class _State:
+    on: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))  # radiologist -> windows on call
+    slots_in: dict[tuple[str, int], list[int]] = field(default_factory=lambda: defaultdict(list))
+    points: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    month_count: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    weekends: dict[str, set] = field(default_factory=lambda: defaultdict(set))
+    reader: dict[int, str] = field(default_factory=dict)  # slot -> radiologist
+
+
+class _Greedy:
+    def __init__(self, scenario: Scenario, plan: WindowPlan) -> None:
+        self.scenario = scenario
+        self.plan = plan
+        self.rules = scenario.rules
+        self.loads = peak_load_tenths(scenario, plan)
+        self.cap = capacity_tenths(scenario)
+        self.state = _State()
+        self.close_to: dict[int, set[int]] = defaultdict(set)
+        for a, b in plan.too_close:
+            self.close_to[a].add(b)
+            self.close_to[b].add(a)
+        self.chains_of: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+        for chain in plan.too_long:
+            for w in chain:
+                self.chains_of[w].append(chain)
+        self.groups_of: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+        for group in plan.overlapping:
+            for w in group:
+                self.groups_of[w].append(group)
+        self.pool_of = {m.site_id: m.pool_id for m in scenario.pools}
+        self.credentialed: dict[str, list[str]] = defaultdict(list)
+        for radiologist in scenario.radiologists:
+            for site in radiologist.sites:
+                self.credentialed[site].append(radiologist.radiologist_id)
+        everyone = sorted({r for rs in self.credentialed.values() for r in rs})
+        self.share = fair_share_weights(scenario, everyone) if everyone else {}
+
+    def may_take(self, r: str, slot: int) -> bool:
+        plan, state, rules = self.plan, self.state, self.rules
+        period = plan.slots[slot]
+        w = plan.window_of_slot[slot]
+        if self.scenario.is_unavailable(r, period.date) or period.site_id not in self.scenario.radiologist(r).sites:
+            return False
+        already_on = w in state.on[r]
+        if not already_on:
+            if state.on[r] & self.close_to[w]:
+                return False
+            if any(all(c == w or c in state.on[r] for c in chain) for chain in self.chains_of[w]):
+                return False
+            window = plan.windows[w]
+            month = f"{window.local_date:%Y-%m}"
+            if rules.max_periods_per_month is not None and state.month_count[(r, month)] >= month_limit(
+                rules.max_periods_per_month, self.scenario.radiologist(r).fte
+            ):
+                return False
+            saturday = window.weekend
+            if (
+                rules.max_weekends_per_month is not None
+                and saturday is not None
+                and saturday not in state.weekends[r]
+                and sum(1 for s in state.weekends[r] if (s.year, s.month) == (saturday.year, saturday.month))
+                >= rules.max_weekends_per_month
+            ):
+                return False
+        for group in self.groups_of[w]:
+            mine = [s for g in group for s in state.slots_in.get((r, g), [])]
+            if len(mine) + 1 > rules.max_sites_per_radiologist:
+                return False
+            if self.loads is not None and mine and sum(self.loads[s] for s in mine) + self.loads[slot] > self.cap:
+                return False
+        return True
+
+    def take(self, r: str, slot: int) -> None:
+        plan, state = self.plan, self.state
+        w = plan.window_of_slot[slot]
+        window = plan.windows[w]
+        if w not in state.on[r]:
+            state.on[r].add(w)
+            state.points[r] += window.points
+            state.month_count[(r, f"{window.local_date:%Y-%m}")] += 1
+            if window.weekend is not None:
+                state.weekends[r].add(window.weekend)
+        state.slots_in[(r, w)].append(slot)
+        state.reader[slot] = r
+
+    def choose(self, slot: int) -> str | None:
+        plan, state = self.plan, self.state
+        period = plan.slots[slot]
+        w = plan.window_of_slot[slot]
+        pool = self.pool_of.get(period.site_id)
+        if pool is not None:  # a pool's sites go to whoever already reads the pool in this window
+            for other in plan.windows[w].slots:
+                if other in state.reader and self.pool_of.get(plan.slots[other].site_id) == pool:
+                    r = state.reader[other]
+                    return r if self.may_take(r, slot) else None
+
+        def load_after(r: str) -> tuple[float, str]:
+            extra = 0 if w in state.on[r] else plan.windows[w].points
+            return ((state.points[r] + extra) / self.share[r], r)
+
+        eligible = [r for r in self.credentialed[period.site_id] if self.may_take(r, slot)]
+        return min(eligible, key=load_after) if eligible else None
+
+    def run(self) -> GreedyRota:
+        slot_of = {p.key: i for i, p in enumerate(self.plan.slots)}
+        for pin in self.scenario.pins:
+            slot = slot_of.get((pin.date, pin.period, pin.site_id))
+            if slot is not None:
+                self.take(pin.radiologist_id, slot)
+        uncovered = []
+        for slot in range(len(self.plan.slots)):
+            if slot in self.state.reader:
+                continue
+            r = self.choose(slot)
+            if r is None:
+                uncovered.append(self.plan.slots[slot])
+            else:
+                self.take(r, slot)
+        assignments = sorted(
+            Assignment(self.plan.slots[s].date, self.plan.slots[s].kind, self.plan.slots[s].site_id, r)
+            for s, r in self.state.reader.items()
+        )
+        return GreedyRota(tuple(assignments), tuple(uncovered))
+
+
+def greedy_rota(scenario: Scenario, plan: WindowPlan | None = None) -> GreedyRota:
+    """The baseline rota; `plan` may be given to reuse the optimiser's windows."""
+    plan = plan or plan_windows(build_calendar(scenario), scenario.rules, scenario.points)
+    return _Greedy(scenario, plan).run()

@@ -1,0 +1,250 @@
+"""The CP-SAT rota model: variables, the rule families of rules.py, the objective of objective.py, and solving."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from pds_plan.domain.calendar import Period
+from pds_plan.domain.model import Scenario
+from pds_plan.domain.rota import Assignment
+from pds_plan.optimise.windows import WindowPlan
+
+GuardKey = tuple[str, str, str]  # (rule, who or what, month "YYYY-MM")
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """One soft-rule term of the objective, named after its rule and the person or site and date it concerns."""
+
+    rule: str
+    subject: str
+    when: dt.date | None
+    expression: Any  # a CP-SAT linear expression counting the events
+    weight: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.subject} on {self.when}" if self.when else self.subject
+
+
+@dataclass
+class RotaModel:
+    """A CP-SAT model of one scenario's rota, with its variables kept by meaning."""
+
+    scenario: Scenario
+    plan: WindowPlan
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    x: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)  # radiologist covers slot
+    on: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)  # radiologist on call in window
+    candidates: dict[int, list[str]] = field(default_factory=dict)  # slot -> radiologists who may cover it
+    explain: bool = False  # guard hard rules with assumption literals, to explain infeasibility
+    guards: dict[GuardKey, cp_model.IntVar] = field(default_factory=dict)
+    penalties: list[Penalty] = field(default_factory=list)
+    in_window: dict[tuple[str, int], list[cp_model.IntVar]] = field(default_factory=dict)  # x vars of r in window
+
+    def guard(self, rule: str, subject: str, day: dt.date) -> list[cp_model.IntVar]:
+        """The assumption literal enforcing `rule` for `subject` in the month of `day` (none unless explaining)."""
+        if not self.explain:
+            return []
+        key = (rule, subject, f"{day:%Y-%m}")
+        if key not in self.guards:
+            self.guards[key] = self.model.new_bool_var(f"assume[{rule}|{subject}|{key[2]}]")
+        return [self.guards[key]]
+
+    def slots_of(self, radiologist_id: str, windows: Iterable[int]) -> list[cp_model.IntVar]:
+        return [var for w in windows for var in self.in_window.get((radiologist_id, w), ())]
+
+    def windows_of(self, radiologist_id: str) -> list[int]:
+        return [w for (r, w) in self.on if r == radiologist_id]
+
+
+def create_variables(rota: RotaModel) -> None:
+    """x[r, slot] only where r holds a credential for the site and is not unavailable that date (sparse)."""
+    scenario, plan, model = rota.scenario, rota.plan, rota.model
+    credentialed: dict[str, list[str]] = defaultdict(list)
+    for radiologist in scenario.radiologists:
+        for site_id in sorted(radiologist.sites):
+            credentialed[site_id].append(radiologist.radiologist_id)
+    for index, period in enumerate(plan.slots):
+        who = [r for r in credentialed[period.site_id] if not scenario.is_unavailable(r, period.date)]
+        rota.candidates[index] = who
+        for r in who:
+            rota.x[(r, index)] = model.new_bool_var(f"x[{r}|{period.site_id}|{period.date}|{period.kind.value}]")
+    members: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+    for (r, slot), var in rota.x.items():
+        members[(r, plan.window_of_slot[slot])].append(var)
+    rota.in_window = dict(members)
+    for (r, w), slot_vars in sorted(members.items()):
+        on = model.new_bool_var(f"on[{r}|{plan.windows[w].start:%Y-%m-%dT%H:%M}Z]")
+        rota.on[(r, w)] = on
+        model.add_max_equality(on, slot_vars)
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit: float = 30.0
+    workers: int = 2
+    seed: int = 0
+    hint: list[Assignment] | None = None
+    log: bool = False
+
+
+@dataclass(frozen=True)
+class Progress:
+    solutions: int
+    objective: float
+    bound: float
+    elapsed: float
+
+    @property
+    def gap(self) -> float:
+        return relative_gap(self.objective, self.bound)
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    if objective == bound:
+        return 0.0
+    return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+@dataclass(frozen=True)
+class SolveOutcome:
+    status: str  # OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN, MODEL_INVALID
+    assignments: tuple[Assignment, ...]
+    objective: float | None
+    bound: float | None
+    wall_time: float
+    first_solution_time: float | None
+    penalties: dict[str, list[tuple[str, int]]]  # rule -> [(label, count)] of the terms that are not zero
+    parameters: dict[str, Any]
+    model_size: dict[str, int]
+    progress: tuple[Progress, ...] = ()
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "OPTIMAL"
+
+    @property
+    def found(self) -> bool:
+        return self.status in {"OPTIMAL", "FEASIBLE"}
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.bound is None:
+            return None
+        return relative_gap(self.objective, self.bound)
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, started: float, on_progress: Callable[[Progress], None] | None) -> None:
+        super().__init__()
+        self.started = started
+        self.on_progress = on_progress
+        self.history: list[Progress] = []
+
+    def on_solution_callback(self) -> None:
+        progress = Progress(
+            solutions=len(self.history) + 1,
+            objective=self.objective_value,
+            bound=self.best_objective_bound,
+            elapsed=time.monotonic() - self.started,
+        )
+        self.history.append(progress)
+        if self.on_progress is not None:
+            self.on_progress(progress)
+
+
+def solver_parameters(options: SolveOptions) -> dict[str, Any]:
+    return {
+        "max_time_in_seconds": float(options.time_limit),
+        "num_workers": int(options.workers),
+        "random_seed": int(options.seed),
+        # Ctrl-C stops the search and keeps the best rota found so far.
+        "catch_sigint_signal": True,
+    }
+
+
+def solve_model(
+    rota: RotaModel, options: SolveOptions, on_progress: Callable[[Progress], None] | None = None
+) -> SolveOutcome:
+    solver = cp_model.CpSolver()
+    parameters = solver_parameters(options)
+    for name, value in parameters.items():
+        setattr(solver.parameters, name, value)
+    solver.parameters.log_search_progress = options.log
+    started = time.monotonic()
+    if options.hint:
+        apply_hint(rota, options.hint)
+    callback = _Progress(started, on_progress)
+    status = solver.solve(rota.model, callback)
+    wall = time.monotonic() - started
+    name = solver.status_name(status)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assignments: list[Assignment] = []
+    penalties: dict[str, list[tuple[str, int]]] = {}
+    if found:
+        for (r, slot), var in rota.x.items():
+            if solver.boolean_value(var):
+                period = rota.plan.slots[slot]
+                assignments.append(Assignment(period.date, period.kind, period.site_id, r))
+        for penalty in rota.penalties:
+            count = int(solver.value(penalty.expression))
+            if count:
+                penalties.setdefault(penalty.rule, []).append((penalty.label, count))
+    proto = rota.model.proto
+    return SolveOutcome(
+        status=name,
+        assignments=tuple(sorted(assignments)),
+        objective=solver.objective_value if found else None,
+        bound=solver.best_objective_bound if found else None,
+        wall_time=wall,
+        first_solution_time=callback.history[0].elapsed if callback.history else None,
+        penalties=penalties,
+        parameters=parameters,
+        model_size={"variables": len(proto.variables), "constraints": len(proto.constraints)},
+        progress=tuple(callback.history),
+    )
+
+
+def apply_hint(rota: RotaModel, assignments: Iterable[Assignment], workers: int = 1) -> bool:
+    """Start the search from a known rota (the greedy one).
+
+    The rota fixes the x variables; a short solve of a copy of the model with them fixed gives every other variable
+    (on-call windows, loads, penalties) its value, so that the hint is complete and the search starts from a
+    solution. Returns False when the rota does not fit the model (it is then only a partial, best-effort hint).
+    """
+    chosen = {(a.radiologist_id, a.key) for a in assignments}
+    fixed = rota.model.clone()
+    for (r, slot), var in rota.x.items():
+        fixed.add(fixed.get_bool_var_from_proto_index(var.index) == ((r, rota.plan.slots[slot].key) in chosen))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.max_time_in_seconds = 10.0
+    solver.parameters.stop_after_first_solution = True
+    status = solver.solve(fixed)
+    rota.model.clear_hints()
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        for index in range(len(rota.model.proto.variables)):
+            var = rota.model.get_int_var_from_proto_index(index)
+            rota.model.add_hint(var, solver.value(var))
+        return True
+    for (r, slot), var in rota.x.items():
+        rota.model.add_hint(var, (r, rota.plan.slots[slot].key) in chosen)
+    return False
+
+
+def month_limit(limit: int, fte: float) -> int:
+    """A monthly limit pro rata FTE, rounded up so that part-timers are not barred from their share."""
+    return math.ceil(limit * fte - 1e-9)
+
+
+def slot_month(period: Period) -> str:
+    return f"{period.date:%Y-%m}"
