@@ -61,7 +61,10 @@ def fairness(scenario: Scenario, assignments: Iterable[Assignment]) -> Fairness:
     frame = pd.DataFrame(rows)
     per_day = frame["points_per_fte_day"] if len(frame) else pd.Series([0.0])
     mean_share = total_share / max(len(eligible), 1)
-    normalised = [row["points"] * mean_share / share[row["radiologist_id"]] for row in rows] or [0.0]
+    normalised = [
+        float(points) * mean_share / share[r]
+        for r, points in zip(frame.get("radiologist_id", []), frame.get("points", []), strict=True)
+    ] or [0.0]
     return Fairness(
         per_radiologist=frame,
         spread_ratio=float(per_day.max() / per_day.min()) if per_day.min() > 0 else float("inf"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from ortools.sat.python import cp_model
+
 from pds_plan.domain.model import AvailabilityKind
 from pds_plan.domain.rota import fair_share_weights
 from pds_plan.optimise.rota_model import Penalty, RotaModel
@@ -99,7 +101,7 @@ def add_stable_pools(rota: RotaModel) -> None:
     if not weight:
         return
     model, plan = rota.model, rota.plan
-    used: dict[tuple[str, str], object] = {}
+    used: dict[tuple[str, str], cp_model.IntVar] = {}
     for window in plan.windows:
         if len(window.slots) < 2:
             continue

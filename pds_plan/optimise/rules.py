@@ -6,6 +6,7 @@ model only has a variable x[r, slot] where r holds a credential for the site and
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from pds_plan.domain.demand import peak_reading_minutes_per_hour
@@ -119,13 +120,13 @@ def add_weekend_limit(rota: RotaModel) -> None:
     limit = rota.scenario.rules.max_weekends_per_month
     if limit is None:
         return
-    weekend_windows: dict[tuple[str, object], list] = defaultdict(list)
+    weekend_windows: dict[tuple[str, dt.date], list] = defaultdict(list)
     for (r, w), on in rota.on.items():
         saturday = rota.plan.windows[w].weekend
         if saturday is not None:
             weekend_windows[(r, saturday)].append(on)
     by_month: dict[tuple[str, str], list] = defaultdict(list)
-    for (r, saturday), ons in sorted(weekend_windows.items(), key=lambda item: (item[0][0], str(item[0][1]))):
+    for (r, saturday), ons in sorted(weekend_windows.items()):
         worked = rota.model.new_bool_var(f"weekend[{r}|{saturday}]")
         rota.model.add_max_equality(worked, ons)
         by_month[(r, f"{saturday:%Y-%m}")].append((worked, saturday))
