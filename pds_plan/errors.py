@@ -48,6 +48,17 @@ class InputError(PdsPlanError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class InfeasibleError(PdsPlanError):
+    """No rota can satisfy every hard rule; `explanation` says why in the planner's words."""
+
+    exit_code = 3
+
+    def __init__(self, explanation: list[str], suggestions: list[str] | None = None) -> None:
+        self.explanation = list(explanation)
+        self.suggestions = list(suggestions or [])
+        super().__init__("no rota satisfies every rule:\n" + "\n".join(self.explanation))
+
+
 class OutputExistsError(PdsPlanError):
     """A run folder or file already exists and the user did not ask to replace it."""
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from pds_plan.cli import scenario as scenario_commands
+from pds_plan.cli import solve as solve_commands
 from pds_plan.cli.common import clean_errors, console, report_problems, scenario_or_default
 from pds_plan.cli.render import show_summary
 
@@ -28,6 +29,8 @@ app = typer.Typer(
 
 app.command("validate")(scenario_commands.validate)
 app.command("calendar")(scenario_commands.calendar)
+app.command("solve")(solve_commands.solve_command)
+app.command("check")(solve_commands.check_command)
 
 
 @app.command("run")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
 from pds_plan.analysis.summary import ScenarioSummary
+from pds_plan.runs import RunResult
 
 
 def frame_table(frame: pd.DataFrame, title: str | None = None, index: bool = False) -> Table:
@@ -43,3 +46,34 @@ def show_summary(console: Console, summary: ScenarioSummary) -> None:
         console.print(
             f"[yellow]{len(thin)} site(s) have PDS periods with fewer than 2 credentialed radiologists available.[/]"
         )
+
+
+def show_run(console: Console, result: RunResult, folder: Path) -> None:
+    summary = result.summary()
+    gap = summary["gap"]
+    lines = [
+        f"[bold]{summary['scenario']}[/]  method: {summary['method']}  status: [bold]{summary['status']}[/]"
+        + ("" if summary["proven_optimal"] or result.outcome is None else " (not proven optimal)"),
+    ]
+    if result.outcome is not None:
+        lines.append(
+            f"objective {summary['objective']:,.0f}   best bound {summary['best_bound']:,.0f}   "
+            f"gap {gap:.1%}   {summary['wall_time_seconds']:.1f} s"
+        )
+    fair, base = summary["fairness"], summary["greedy_baseline"]["fairness"]
+    lines.append(
+        f"fairness (max/min points per FTE-available day): {fair['spread_ratio_max_min']:.2f}"
+        f"   greedy baseline: {base['spread_ratio_max_min']:.2f}"
+    )
+    check = summary["rule_check"]["violations"]
+    lines.append("rule check: no violation" if not check else f"[bold red]rule check: {check} violation(s)[/]")
+    lines.append(f"written to {folder}")
+    console.print(Panel.fit("\n".join(lines), title="Rota"))
+    breakdown = summary["objective_breakdown"]
+    if breakdown:
+        table = Table(title="Objective, rule by rule", title_justify="left")
+        for column in ("rule", "terms", "count", "examples"):
+            table.add_column(column)
+        for rule, item in breakdown.items():
+            table.add_row(rule, str(item["terms"]), str(item["count"]), "; ".join(item["examples"][:3]))
+        console.print(table)

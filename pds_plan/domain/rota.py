@@ -46,3 +46,41 @@ def fair_share_weights(scenario: Scenario, radiologists: list[str]) -> dict[str,
         available = max(scenario.days - unavailable, 0) / scenario.days
         weights[r] = scenario.radiologist(r).fte * max(available, 0.05)
     return weights
+
+
+@dataclass(frozen=True)
+class Block:
+    """Touching or overlapping periods of one radiologist, worked in one go."""
+
+    radiologist_id: str
+    periods: tuple[Period, ...]
+
+    @property
+    def start(self) -> dt.datetime:
+        return min(p.start_utc for p in self.periods).astimezone(self.periods[0].start.tzinfo)
+
+    @property
+    def end(self) -> dt.datetime:
+        return max(p.end_utc for p in self.periods).astimezone(self.periods[0].end.tzinfo)
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start).total_seconds() / 3600
+
+    @property
+    def sites(self) -> tuple[str, ...]:
+        return tuple(sorted({p.site_id for p in self.periods}))
+
+
+def blocks_of(radiologist_id: str, periods: list[Period]) -> list[Block]:
+    """Merge a radiologist's periods into blocks: a period starting before the running block ends joins it."""
+    blocks: list[list[Period]] = []
+    end: dt.datetime | None = None
+    for period in sorted(periods, key=lambda p: (p.start_utc, p.site_id)):
+        if end is not None and period.start_utc <= end:
+            blocks[-1].append(period)
+            end = max(end, period.end_utc)
+        else:
+            blocks.append([period])
+            end = period.end_utc
+    return [Block(radiologist_id, tuple(b)) for b in blocks]

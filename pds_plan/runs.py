@@ -1,0 +1,138 @@
+"""A solve run, from a scenario to a checked rota with its figures: what `pds-plan solve` and notebooks call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pds_plan.analysis.fairness import Fairness, fairness
+from pds_plan.check import Violation, check_rota
+from pds_plan.domain.calendar import build_calendar
+from pds_plan.domain.model import Scenario
+from pds_plan.domain.rota import Assignment
+from pds_plan.errors import InfeasibleError
+from pds_plan.optimise.explain import explain_infeasibility, precheck
+from pds_plan.optimise.greedy import GreedyRota, greedy_rota
+from pds_plan.optimise.rota_model import Progress, SolveOptions, SolveOutcome
+from pds_plan.optimise.solve import build_rota_model, solve_model
+
+METHODS = ("cpsat", "greedy")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    scenario: Scenario
+    method: str
+    options: SolveOptions
+    assignments: tuple[Assignment, ...]
+    violations: tuple[Violation, ...]
+    fairness: Fairness
+    greedy: GreedyRota
+    greedy_fairness: Fairness
+    greedy_violations: tuple[Violation, ...]
+    outcome: SolveOutcome | None = None  # the CP-SAT outcome, for method "cpsat"
+    build_seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        if self.outcome is not None:
+            return self.outcome.status
+        return "GREEDY_COMPLETE" if not self.greedy.uncovered else "GREEDY_INCOMPLETE"
+
+    def summary(self) -> dict[str, Any]:
+        outcome = self.outcome
+        summary: dict[str, Any] = {
+            "scenario": self.scenario.name,
+            "horizon": {"start": self.scenario.start.isoformat(), "end": self.scenario.end.isoformat()},
+            "method": self.method,
+            "status": self.status,
+            "proven_optimal": bool(outcome and outcome.optimal),
+            "objective": outcome.objective if outcome else None,
+            "best_bound": outcome.bound if outcome else None,
+            "gap": round(outcome.gap, 6) if outcome and outcome.gap is not None else None,
+            "wall_time_seconds": round(outcome.wall_time, 3) if outcome else None,
+            "model_build_seconds": round(self.build_seconds, 3),
+            "first_solution_seconds": round(outcome.first_solution_time, 3)
+            if outcome and outcome.first_solution_time is not None
+            else None,
+            "assignments": len(self.assignments),
+            "fairness": self.fairness.as_dict(),
+            "rule_check": {
+                "violations": len(self.violations),
+                "messages": [str(v) for v in self.violations[:50]],
+            },
+            "greedy_baseline": {
+                "uncovered_periods": len(self.greedy.uncovered),
+                "fairness": self.greedy_fairness.as_dict(),
+                "rule_check_violations": len(self.greedy_violations),
+            },
+            "objective_breakdown": {
+                rule: {
+                    "terms": len(items),
+                    "count": sum(count for _, count in items),
+                    "examples": [f"{label}: {count}" for label, count in items[:10]],
+                }
+                for rule, items in (outcome.penalties.items() if outcome else [])
+            },
+            "solver_parameters": outcome.parameters if outcome else {"method": "greedy"},
+            "model_size": outcome.model_size if outcome else {},
+        }
+        return summary
+
+
+def solve(
+    scenario: Scenario,
+    options: SolveOptions | None = None,
+    method: str = "cpsat",
+    on_progress: Callable[[Progress], None] | None = None,
+    explain_time_limit: float = 60.0,
+) -> RunResult:
+    """Build the rota of a scenario, check it independently and measure its fairness against the greedy baseline.
+
+    Raises InfeasibleError with an explanation when no rota can satisfy every hard rule.
+    """
+    import time
+
+    options = options or SolveOptions()
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}: expected one of {', '.join(METHODS)}")
+    periods = build_calendar(scenario)
+    reasons, suggestions = precheck(scenario, periods)
+    if reasons:
+        raise InfeasibleError(reasons, suggestions)
+    greedy = greedy_rota(scenario)
+    greedy_violations = tuple(check_rota(scenario, greedy.assignments))
+    outcome = None
+    build_seconds = 0.0
+    if method == "greedy":
+        assignments = greedy.assignments
+    else:
+        started = time.monotonic()
+        rota = build_rota_model(scenario)
+        build_seconds = time.monotonic() - started
+        hint = list(greedy.assignments) if not greedy_violations and not greedy.uncovered else options.hint
+        outcome = solve_model(rota, SolveOptions(**{**options.__dict__, "hint": hint}), on_progress)
+        if outcome.status == "INFEASIBLE":
+            words, advice = explain_infeasibility(scenario, time_limit=explain_time_limit)
+            raise InfeasibleError(words or ["CP-SAT proved that no rota satisfies every hard rule"], advice)
+        if not outcome.found:
+            raise InfeasibleError(
+                [f"no rota found within {options.time_limit:g} s (solver status {outcome.status})"],
+                ["allow more time with --time-limit"],
+            )
+        assignments = outcome.assignments
+    return RunResult(
+        scenario=scenario,
+        method=method,
+        options=options,
+        assignments=tuple(assignments),
+        violations=tuple(check_rota(scenario, assignments)),
+        fairness=fairness(scenario, assignments),
+        greedy=greedy,
+        greedy_fairness=fairness(scenario, greedy.assignments),
+        greedy_violations=greedy_violations,
+        outcome=outcome,
+        build_seconds=build_seconds,
+    )
