@@ -7,10 +7,13 @@ from typing import Annotated
 
 import typer
 
+from pds_plan.analysis.summary import summarise
 from pds_plan.cli import scenario as scenario_commands
 from pds_plan.cli import solve as solve_commands
-from pds_plan.cli.common import clean_errors, console, report_problems, scenario_or_default
+from pds_plan.cli.common import clean_errors, console, scenario_or_default
 from pds_plan.cli.render import show_summary
+from pds_plan.io.scenario import load_scenario
+from pds_plan.optimise.rota_model import SolveOptions
 
 app = typer.Typer(
     name="pds-plan",
@@ -39,19 +42,23 @@ def run(
     scenario: Annotated[
         Path | None, typer.Argument(help="Scenario TOML file; the bundled Lorraine scenario when omitted.")
     ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Run folder (default runs/NAME-TIMESTAMP).")] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds the solver may search.")] = 30.0,
+    force: Annotated[bool, typer.Option("--force", help="Replace the run folder if it exists.")] = False,
 ) -> None:
-    """The main job on a scenario (the bundled Lorraine 2027 Q1 one by default).
+    """The main job: validate a scenario, solve its rota, check it and write the run folder.
 
-    For now: load and validate the scenario and print its summary.
+    With no argument it runs the bundled Lorraine 2027 Q1 scenario.
 
-    Example: pds-plan run scenarios/pays-de-la-loire-2027q1.toml
+    \b
+    Examples:
+      pds-plan run
+      pds-plan run scenarios/pays-de-la-loire-2027q1.toml --out runs/pdl --time-limit 60
     """
-    from pds_plan.analysis.summary import summarise
-    from pds_plan.io.scenario import load_scenario
-
-    loaded = load_scenario(scenario_or_default(scenario))
+    path = scenario_or_default(scenario)
+    loaded = load_scenario(path)
     show_summary(console, summarise(loaded))
-    report_problems(list(loaded.warnings), label="warning", style="bold yellow")
+    solve_commands.solve_and_write(path, out, SolveOptions(time_limit=time_limit), "cpsat", force, quiet=False)
 
 
 def main() -> None:

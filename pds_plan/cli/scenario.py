@@ -43,6 +43,7 @@ def calendar(
 ) -> None:
     """Show or export every PDS period of the scenario's PDS sites, with local times and public holidays.
 
+    \b
     Examples:
       pds-plan calendar --site lor_metz_mercy
       pds-plan calendar scenarios/lorraine-2027q1.toml --csv calendar.csv

@@ -84,17 +84,24 @@ def solve_command(
     summary.json (status, objective, bound, gap, fairness, rule check, greedy baseline) and manifest.json (input
     hashes, versions, seed). Exit code 3 with an explanation when no rota can satisfy every rule.
 
+    \b
     Examples:
       pds-plan solve scenarios/lorraine-2027q1.toml --out runs/lorraine --time-limit 30
       pds-plan solve scenarios/picardie-2027q1.toml --method greedy --out runs/picardie-greedy
     """
-    path = scenario_or_default(scenario)
     if method not in ("cpsat", "greedy"):
         raise typer.BadParameter("expected cpsat or greedy", param_hint="--method")
+    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
+    solve_and_write(scenario_or_default(scenario), out, options, method, force, quiet)
+
+
+def solve_and_write(
+    path: Path, out: Path | None, options: SolveOptions, method: str, force: bool, quiet: bool
+) -> RunResult:
+    """Solve, check and write the run folder; exit 3 with an explanation when infeasible, 1 on rule violations."""
     if out is not None and out.exists() and not force:
         errors.print(f"[bold red]error:[/] {escape(str(out))} already exists: choose another folder or pass --force")
         raise typer.Exit(2)
-    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     try:
         result = solve_with_display(path, options, method, quiet)
     except InfeasibleError as error:
@@ -104,6 +111,7 @@ def solve_command(
     show_run(console, result, folder)
     if result.violations:
         raise typer.Exit(1)
+    return result
 
 
 @clean_errors

@@ -48,6 +48,7 @@ class TomlReader:
         self.lines = text.splitlines()
         self.document = document
         self.findings = findings
+        self.reported_tables: set[str] = set()
 
     def line_of(self, table: str, key: str) -> int | None:
         current = ""
@@ -68,7 +69,12 @@ class TomlReader:
     def table(self, name: str) -> Mapping[str, Any]:
         value = self.document.get(name, {})
         if not isinstance(value, Mapping):
-            self.findings.errors.append(Problem(self.name, f"[{name}] must be a table"))
+            if name not in self.reported_tables:
+                self.reported_tables.add(name)
+                row = next(
+                    (n for n, line in enumerate(self.lines, 1) if re.match(rf"\s*{re.escape(name)}\s*=", line)), None
+                )
+                self.findings.errors.append(Problem(self.name, f"[{name}] must be a table, not {value!r}", row=row))
             return {}
         return value
 
@@ -275,7 +281,10 @@ def load_scenario(path: Path | str) -> Scenario:
         raise InputError(findings.errors)
 
     def table(key: str, schema: Any) -> LoadedTable[Any]:
-        return load_table(paths[key], schema, findings) if key in paths else LoadedTable([])
+        if key not in paths:
+            return LoadedTable([])
+        # A header-only availability, pools or pins file simply says "none".
+        return load_table(paths[key], schema, findings, allow_empty=key in OPTIONAL_FILES)
 
     site_table = table("sites", SiteRow)
     radiologist_table = table("radiologists", RadiologistRow)
@@ -290,15 +299,22 @@ def load_scenario(path: Path | str) -> Scenario:
     # Ids of rows that failed their own checks: already reported, so references to them are not errors again.
     broken_sites = site_table.declared("site_id") - set(sites)
     broken_radiologists = radiologist_table.declared("radiologist_id") - {r.radiologist_id for _, r in radiologist_rows}
-    known_sites = set(sites) | broken_sites
+
+    def site_unchecked(site_id: str) -> bool:
+        """A reference to a site whose row, or whole file, failed already: not reported a second time."""
+        return site_id not in sites and (site_table.failed or site_id in broken_sites)
+
+    def radiologist_unchecked(radiologist_id: str) -> bool:
+        return radiologist_table.failed or radiologist_id in broken_radiologists
+
     radiologist_file = display_path(paths["radiologists"])
     radiologists: list[Radiologist] = []
     for line, row in radiologist_rows:
-        if row.home_site not in known_sites:
+        if row.home_site not in sites and not site_unchecked(row.home_site):
             findings.errors.append(
                 Problem(radiologist_file, f"unknown site '{row.home_site}' (not in sites.csv)", line, "home_site")
             )
-        unknown = [s for s in row.sites if s not in known_sites]
+        unknown = [s for s in row.sites if s not in sites and not site_unchecked(s)]
         if unknown:
             findings.errors.append(
                 Problem(
@@ -315,7 +331,7 @@ def load_scenario(path: Path | str) -> Scenario:
 
     availability = []
     for line, row in availability_rows:
-        if row.radiologist_id not in radiologist_ids | broken_radiologists:
+        if row.radiologist_id not in radiologist_ids and not radiologist_unchecked(row.radiologist_id):
             findings.errors.append(
                 Problem(
                     display_path(paths["availability"]),
@@ -331,7 +347,7 @@ def load_scenario(path: Path | str) -> Scenario:
     seen_volumes: dict[tuple[str, str, PeriodKind], int] = {}
     for line, row in volume_rows:
         key = (row.site_id, row.modality, row.period)
-        if row.site_id in broken_sites:
+        if site_unchecked(row.site_id):
             continue
         if row.site_id not in sites:
             findings.errors.append(
@@ -362,7 +378,7 @@ def load_scenario(path: Path | str) -> Scenario:
     pool_of_site: dict[str, tuple[str, int]] = {}
     for line, row in pool_rows:
         pool_file = display_path(paths["pools"])
-        if row.site_id in broken_sites:
+        if site_unchecked(row.site_id):
             continue
         if row.site_id not in sites:
             findings.errors.append(
@@ -389,7 +405,9 @@ def load_scenario(path: Path | str) -> Scenario:
     by_radiologist = {r.radiologist_id: r for r in radiologists}
     for line, row in pin_rows:
         pin_file = display_path(paths["pins"])
-        if row.site_id in broken_sites or row.radiologist_id in broken_radiologists:
+        if site_unchecked(row.site_id) or (
+            row.radiologist_id not in radiologist_ids and radiologist_unchecked(row.radiologist_id)
+        ):
             continue
         if row.site_id not in sites:
             findings.errors.append(Problem(pin_file, f"unknown site '{row.site_id}'", line, "site_id"))

@@ -22,7 +22,7 @@ from pds_plan.errors import Problem, display_path
 
 SEPARATORS = (";", ",", "\t")
 TRUE_WORDS = {"true", "vrai", "oui", "o", "yes", "y", "1", "x"}
-FALSE_WORDS = {"false", "faux", "non", "n", "no", "0", ""}
+FALSE_WORDS = {"false", "faux", "non", "n", "no", "0"}
 LIST_SEPARATORS = re.compile(r"[;,|]")
 
 
@@ -43,6 +43,7 @@ class RawTable:
     rows: tuple[tuple[int, dict[str, str]], ...]
     separator: str
     encoding: str
+    overlong: tuple[int, ...] = ()  # rows with more values than the header has columns
 
     @property
     def name(self) -> str:
@@ -90,13 +91,21 @@ def read_raw_table(path: Path) -> RawTable:
     if header_line is None:
         raise ValueError("file is empty: expected a header line and one row per record")
     separator = sniff_separator(header_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     columns: tuple[str, ...] | None = None
     rows: list[tuple[int, dict[str, str]]] = []
     line_before = 0
-    extra_fields: list[int] = []
-    for record in reader:
+    overlong: list[int] = []
+    while True:
         first_line = line_before + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            if "end of data" in str(error) or "field larger" in str(error):
+                raise UnreadableRow(first_line, 'a quote (") opened in this row is never closed') from error
+            raise UnreadableRow(first_line, f"is not valid CSV ({error})") from error
         line_before = reader.line_num
         if not any(value.strip() for value in record):
             continue
@@ -104,21 +113,17 @@ def read_raw_table(path: Path) -> RawTable:
             columns = tuple(normalise_column(c) for c in record)
             continue
         if len(record) > len(columns) and any(v.strip() for v in record[len(columns) :]):
-            extra_fields.append(first_line)
+            overlong.append(first_line)
         values = {col: (record[i].strip() if i < len(record) else "") for i, col in enumerate(columns)}
         rows.append((first_line, values))
     assert columns is not None
-    table = RawTable(path, columns, tuple(rows), separator, encoding)
-    if extra_fields:
-        raise TooManyFields(table, extra_fields)
-    return table
+    return RawTable(path, columns, tuple(rows), separator, encoding, tuple(overlong))
 
 
-class TooManyFields(ValueError):
-    def __init__(self, table: RawTable, lines: list[int]) -> None:
-        self.table = table
-        self.lines = lines
-        super().__init__("rows with more values than the header has columns")
+class UnreadableRow(ValueError):
+    def __init__(self, row: int, message: str) -> None:
+        self.row = row
+        super().__init__(message)
 
 
 # --- cell parsers: each takes the stripped text of a cell and raises ValueError with the user's explanation ---
@@ -158,6 +163,8 @@ def parse_bool(value: Any) -> bool:
         return True
     if text in FALSE_WORDS:
         return False
+    if not text:
+        raise ValueError("is empty: expected a yes/no value (true/false, oui/non or 1/0)")
     raise ValueError(f"'{value}' is not a yes/no value (expected true/false, oui/non or 1/0)")
 
 
@@ -235,31 +242,24 @@ class LoadedTable(Generic[RowT]):
 
     rows: list[tuple[int, RowT]]
     raw: tuple[tuple[int, dict[str, str]], ...] = ()
+    failed: bool = False  # the file as a whole could not be read: references to it are not checked
 
     def declared(self, column: str) -> set[str]:
         """Values of a column in every row, valid or not: references to them are not reported a second time."""
         return {values.get(column, "").strip() for _, values in self.raw}
 
 
-def load_table(path: Path, schema: type[RowT], findings: Findings) -> LoadedTable[RowT]:
+def load_table(path: Path, schema: type[RowT], findings: Findings, allow_empty: bool = False) -> LoadedTable[RowT]:
     """Rows of a CSV file that pass its schema, with their line numbers; every problem goes to `findings`."""
     name = display_path(path)
     try:
         table = read_raw_table(path)
-    except TooManyFields as error:
-        for line in error.lines:
-            findings.errors.append(
-                Problem(
-                    name,
-                    f"more values than the header has columns ({len(error.table.columns)}); a decimal comma "
-                    "or a list in a comma-separated file must be quoted, or use ';' as separator",
-                    row=line,
-                )
-            )
-        table = error.table
+    except UnreadableRow as error:
+        findings.errors.append(Problem(name, str(error), row=error.row))
+        return LoadedTable([], failed=True)
     except ValueError as error:
         findings.errors.append(Problem(name, str(error)))
-        return LoadedTable([])
+        return LoadedTable([], failed=True)
     missing = [c for c in required_columns(schema) if c not in table.columns]
     if missing:
         listed = ", ".join(f"'{c}'" for c in missing)
@@ -270,17 +270,29 @@ def load_table(path: Path, schema: type[RowT], findings: Findings) -> LoadedTabl
                 row=1,
             )
         )
-        return LoadedTable([])
+        return LoadedTable([], failed=True)
     duplicates = sorted({c for c in table.columns if table.columns.count(c) > 1 and c})
     if duplicates:
         findings.errors.append(Problem(name, f"column(s) {', '.join(duplicates)} appear more than once", row=1))
-        return LoadedTable([])
+        return LoadedTable([], failed=True)
     if not table.rows:
-        findings.errors.append(Problem(name, "has a header but no rows"))
-        return LoadedTable([])
+        if not allow_empty:
+            findings.errors.append(Problem(name, "has a header but no rows"))
+        return LoadedTable([], failed=not allow_empty)
     known = set(schema.model_fields)
     rows: list[tuple[int, RowT]] = []
+    overlong = set(table.overlong)
     for line, values in table.rows:
+        if line in overlong:  # its values are shifted: checking them would only add false errors
+            findings.errors.append(
+                Problem(
+                    name,
+                    f"more values than the header has columns ({len(table.columns)}); a decimal comma or a list "
+                    "in a comma-separated file must be quoted, or use ';' as separator",
+                    row=line,
+                )
+            )
+            continue
         present = {k: v for k, v in values.items() if k in known and (v != "" or schema.model_fields[k].is_required())}
         try:
             rows.append((line, schema.model_validate(present)))
