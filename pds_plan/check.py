@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pds_plan.domain.calendar import Period, build_calendar
 from pds_plan.domain.demand import peak_reading_minutes_per_hour
-from pds_plan.domain.model import PeriodKind, Scenario
+from pds_plan.domain.model import Scenario
 from pds_plan.domain.rota import Assignment
 
 
@@ -63,8 +63,7 @@ def check_rota(scenario: Scenario, assignments: Iterable[Assignment]) -> list[Vi
     by_radiologist: dict[str, list[_Duty]] = defaultdict(list)
     for duty in duties:
         by_radiologist[duty.assignment.radiologist_id].append(duty)
-    hours = {p.kind: p.minutes / 60 for p in periods.values()}
-    peak = peak_reading_minutes_per_hour(scenario, {k: hours.get(k, 1.0) for k in PeriodKind})
+    peak = peak_reading_minutes_per_hour(scenario)
     for r, mine in sorted(by_radiologist.items()):
         mine.sort(key=lambda d: (d.period.start_utc, d.period.site_id))
         violations += _at_once(scenario, r, mine, peak)
@@ -179,7 +178,7 @@ def _at_once(scenario: Scenario, r: str, mine: list[_Duty], peak: dict) -> list[
             )
         if cap is not None and len(current) > 1 and not reported_load:
             load = sum(min(cap, peak.get((d.assignment.site_id, d.period.kind), 0.0)) for d in current)
-            if load > cap + 0.05:
+            if load > cap + 1e-6:
                 reported_load = True
                 found.append(
                     Violation(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pds_plan.analysis.fairness import Fairness, fairness
@@ -12,12 +12,16 @@ from pds_plan.domain.calendar import build_calendar
 from pds_plan.domain.model import Scenario
 from pds_plan.domain.rota import Assignment
 from pds_plan.errors import InfeasibleError
+from pds_plan.optimise.decompose import solve_by_month
 from pds_plan.optimise.explain import explain_infeasibility, precheck
 from pds_plan.optimise.greedy import GreedyRota, greedy_rota
 from pds_plan.optimise.rota_model import Progress, SolveOptions, SolveOutcome
 from pds_plan.optimise.solve import build_rota_model, solve_model
 
 METHODS = ("cpsat", "greedy")
+# Measured on the bundled quarters: solving the 90 days at once from the greedy rota gives fairer rotas in 30 s than
+# month by month; longer horizons are solved month by month first (optimise/decompose.py).
+DECOMPOSE_AFTER_DAYS = 120
 
 
 @dataclass(frozen=True)
@@ -109,11 +113,15 @@ def solve(
     if method == "greedy":
         assignments = greedy.assignments
     else:
-        started = time.monotonic()
-        rota = build_rota_model(scenario)
-        build_seconds = time.monotonic() - started
         hint = list(greedy.assignments) if not greedy_violations and not greedy.uncovered else options.hint
-        outcome = solve_model(rota, SolveOptions(**{**options.__dict__, "hint": hint}), on_progress)
+        outcome = None
+        if scenario.days > DECOMPOSE_AFTER_DAYS:
+            outcome = solve_by_month(scenario, options, on_progress)
+        if outcome is None:
+            started = time.monotonic()
+            rota = build_rota_model(scenario)
+            build_seconds = time.monotonic() - started
+            outcome = solve_model(rota, replace(options, hint=hint), on_progress)
         if outcome.status == "INFEASIBLE":
             words, advice = explain_infeasibility(scenario, time_limit=explain_time_limit)
             raise InfeasibleError(words or ["CP-SAT proved that no rota satisfies every hard rule"], advice)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from pds_plan.domain.calendar import Period
-from pds_plan.domain.model import PeriodKind, Scenario
+from pds_plan.domain.model import PdsHours, PeriodKind, Scenario
 
 
 def mean_exams_per_period(scenario: Scenario) -> dict[tuple[str, PeriodKind], float]:
@@ -36,15 +36,23 @@ def reading_minutes_per_period(scenario: Scenario) -> dict[tuple[str, PeriodKind
     return dict(minutes)
 
 
-def peak_reading_minutes_per_hour(
-    scenario: Scenario, period_hours: dict[PeriodKind, float]
-) -> dict[tuple[str, PeriodKind], float]:
+def nominal_hours(hours: PdsHours) -> dict[PeriodKind, float]:
+    """Wall-clock length of each period kind (the nights of the daylight-saving changes are not special here)."""
+    lengths = {}
+    for kind in PeriodKind:
+        start, end = hours.of(kind)
+        minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        lengths[kind] = (minutes if minutes > 0 else minutes + 24 * 60) / 60
+    return lengths
+
+
+def peak_reading_minutes_per_hour(scenario: Scenario) -> dict[tuple[str, PeriodKind], float]:
     """Reading minutes arriving in the peak hour of each site's period kind: the average hour times the peak factor.
 
-    `period_hours` gives the length of each period kind, so that a 6-hour Saturday afternoon and a 14-hour night
-    spread their exams over their own hours.
+    Each period kind spreads its exams over its own nominal hours (a 6-hour Saturday afternoon, a 14-hour night).
     """
+    lengths = nominal_hours(scenario.hours)
     return {
-        key: minutes / period_hours[key[1]] * scenario.reading.peak_factor
+        key: minutes / lengths[key[1]] * scenario.reading.peak_factor
         for key, minutes in reading_minutes_per_period(scenario).items()
     }

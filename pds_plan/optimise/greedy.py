@@ -7,6 +7,7 @@ the same hard rules, looking only backwards, so it can get stuck: such periods a
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pds_plan.domain.calendar import Period, build_calendar
@@ -127,12 +128,13 @@ class _Greedy:
         eligible = [r for r in self.credentialed[period.site_id] if self.may_take(r, slot)]
         return min(eligible, key=load_after) if eligible else None
 
-    def run(self) -> GreedyRota:
+    def run(self, fixed: Iterable[Assignment] = ()) -> GreedyRota:
         slot_of = {p.key: i for i, p in enumerate(self.plan.slots)}
-        for pin in self.scenario.pins:
-            slot = slot_of.get((pin.date, pin.period, pin.site_id))
-            if slot is not None:
-                self.take(pin.radiologist_id, slot)
+        agreed = [Assignment(p.date, p.period, p.site_id, p.radiologist_id) for p in self.scenario.pins]
+        for a in [*agreed, *fixed]:
+            slot = slot_of.get(a.key)
+            if slot is not None and slot not in self.state.reader:
+                self.take(a.radiologist_id, slot)
         uncovered = []
         for slot in range(len(self.plan.slots)):
             if slot in self.state.reader:
@@ -149,7 +151,20 @@ class _Greedy:
         return GreedyRota(tuple(assignments), tuple(uncovered))
 
 
-def greedy_rota(scenario: Scenario, plan: WindowPlan | None = None) -> GreedyRota:
-    """The baseline rota; `plan` may be given to reuse the optimiser's windows."""
+def greedy_rota(
+    scenario: Scenario,
+    plan: WindowPlan | None = None,
+    fixed: Iterable[Assignment] = (),
+    carried: dict[str, int] | None = None,
+    shares: dict[str, float] | None = None,
+) -> GreedyRota:
+    """The baseline rota; `plan` may be given to reuse the optimiser's windows.
+
+    `fixed` assignments are kept as they are (like pins), `carried` points count as already earned and `shares`
+    replace the fair shares of this horizon: used when a long horizon is built month by month.
+    """
     plan = plan or plan_windows(build_calendar(scenario), scenario.rules, scenario.points)
-    return _Greedy(scenario, plan).run()
+    greedy = _Greedy(scenario, plan)
+    greedy.state.points.update(carried or {})
+    greedy.share.update(shares or {})
+    return greedy.run(fixed)

@@ -13,7 +13,7 @@ from ortools.sat.python import cp_model
 
 from pds_plan.domain.model import AvailabilityKind
 from pds_plan.domain.rota import fair_share_weights
-from pds_plan.optimise.rota_model import Penalty, RotaModel
+from pds_plan.optimise.rota_model import Penalty, RotaModel, link_or
 
 SCALE = 100  # normalised loads are in hundredths of a point, to keep every coefficient integer
 
@@ -28,23 +28,26 @@ def add_fairness(rota: RotaModel) -> None:
     radiologists = sorted({r for r, _ in rota.on})
     if not radiologists:
         return
-    share = fair_share_weights(rota.scenario, radiologists)
+    share = {**fair_share_weights(rota.scenario, radiologists), **(rota.shares or {})}
+    share = {r: share[r] for r in radiologists}
     mean_share = sum(share.values()) / len(share)
     windows_of: dict[str, list[int]] = defaultdict(list)
     for r, w in rota.on:
         windows_of[r].append(w)
-    most_points = sum(w.points for w in plan.windows)
+    most_points = sum(w.points for w in plan.windows) + max(rota.carried.values(), default=0)
     normalised = {}
     for r in radiologists:
         factor = round(SCALE * mean_share / share[r])
         load = model.new_int_var(0, most_points * factor, f"load[{r}]")
-        model.add(load == factor * sum(plan.windows[w].points * rota.on[(r, w)] for w in windows_of[r]))
+        earned = sum(plan.windows[w].points * rota.on[(r, w)] for w in windows_of[r])
+        model.add(load == factor * (rota.carried.get(r, 0) + earned))
         normalised[r] = load
     top = max(most_points * round(SCALE * mean_share / s) for s in share.values())
     highest = model.new_int_var(0, top, "load_max")
     lowest = model.new_int_var(0, top, "load_min")
-    model.add_max_equality(highest, list(normalised.values()))
-    model.add_min_equality(lowest, list(normalised.values()))
+    for load in normalised.values():  # minimised, so bounds are enough: highest >= every load >= lowest
+        model.add(highest >= load)
+        model.add(lowest <= load)
     rota.penalties.append(
         Penalty("fairness_spread", "max - min normalised load", None, highest - lowest, weights.fairness_spread)
     )
@@ -71,7 +74,7 @@ def add_requests(rota: RotaModel) -> None:
             ons = windows_on_date.get((r, day))
             if ons and scenario.weights.request_off:
                 refused = model.new_bool_var(f"request_off_refused[{r}|{day}]")
-                model.add_max_equality(refused, ons)
+                link_or(model, refused, ons)
                 rota.penalties.append(Penalty("request_off_refused", r, day, refused, scenario.weights.request_off))
         for day in sorted(scenario.days_marked(r, AvailabilityKind.REQUEST_ON)):
             if not scenario.start <= day <= scenario.end or not scenario.weights.request_on:

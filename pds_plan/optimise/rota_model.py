@@ -48,6 +48,10 @@ class RotaModel:
     explain: bool = False  # guard hard rules with assumption literals, to explain infeasibility
     guards: dict[GuardKey, cp_model.IntVar] = field(default_factory=dict)
     penalties: list[Penalty] = field(default_factory=list)
+    # Points already earned before this model's horizon (months solved before, or balances carried over), and
+    # fair shares computed over a longer horizon than the model's: used when the horizon is solved month by month.
+    carried: dict[str, int] = field(default_factory=dict)
+    shares: dict[str, float] | None = None
     in_window: dict[tuple[str, int], list[cp_model.IntVar]] = field(default_factory=dict)  # x vars of r in window
 
     def guard(self, rule: str, subject: str, day: dt.date) -> list[cp_model.IntVar]:
@@ -85,7 +89,7 @@ def create_variables(rota: RotaModel) -> None:
     for (r, w), slot_vars in sorted(members.items()):
         on = model.new_bool_var(f"on[{r}|{plan.windows[w].start:%Y-%m-%dT%H:%M}Z]")
         rota.on[(r, w)] = on
-        model.add_max_equality(on, slot_vars)
+        link_or(model, on, slot_vars)
 
 
 @dataclass(frozen=True)
@@ -239,6 +243,13 @@ def apply_hint(rota: RotaModel, assignments: Iterable[Assignment], workers: int 
     for (r, slot), var in rota.x.items():
         rota.model.add_hint(var, (r, rota.plan.slots[slot].key) in chosen)
     return False
+
+
+def link_or(model: cp_model.CpModel, target: cp_model.IntVar, literals: list[cp_model.IntVar]) -> None:
+    """target == OR(literals), as clauses (cheaper for presolve than a max-equality)."""
+    for literal in literals:
+        model.add_implication(literal, target)
+    model.add_bool_or(literals).only_enforce_if(target)
 
 
 def month_limit(limit: int, fte: float) -> int:

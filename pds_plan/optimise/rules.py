@@ -7,11 +7,12 @@ model only has a variable x[r, slot] where r holds a credential for the site and
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 
 from pds_plan.domain.demand import peak_reading_minutes_per_hour
-from pds_plan.domain.model import PeriodKind, Scenario
-from pds_plan.optimise.rota_model import RotaModel, month_limit
+from pds_plan.domain.model import Scenario
+from pds_plan.optimise.rota_model import RotaModel, link_or, month_limit
 from pds_plan.optimise.windows import WindowPlan
 
 TENTHS = 10  # capacity is compared in tenths of a reading minute, to keep every coefficient integer
@@ -67,14 +68,10 @@ def peak_load_tenths(scenario: Scenario, plan: WindowPlan) -> list[int] | None:
     """Each slot's expected peak-hour reading minutes, in tenths, capped at the limit; None when the rule is off."""
     if scenario.rules.max_peak_reading_minutes_per_hour is None:
         return None
-    hours: dict[PeriodKind, float] = {}
-    for period in plan.slots:
-        hours.setdefault(period.kind, period.minutes / 60)
-    for kind in PeriodKind:
-        hours.setdefault(kind, 1.0)
-    peak = peak_reading_minutes_per_hour(scenario, hours)
+    peak = peak_reading_minutes_per_hour(scenario)
     cap = capacity_tenths(scenario)
-    return [min(cap, round(peak.get((p.site_id, p.kind), 0.0) * TENTHS)) for p in plan.slots]
+    # Rounded up, so that a rota the model accepts never exceeds the limit in exact arithmetic (check.py).
+    return [min(cap, math.ceil(peak.get((p.site_id, p.kind), 0.0) * TENTHS - 1e-9)) for p in plan.slots]
 
 
 def add_rest_between_blocks(rota: RotaModel) -> None:
@@ -128,7 +125,7 @@ def add_weekend_limit(rota: RotaModel) -> None:
     by_month: dict[tuple[str, str], list] = defaultdict(list)
     for (r, saturday), ons in sorted(weekend_windows.items()):
         worked = rota.model.new_bool_var(f"weekend[{r}|{saturday}]")
-        rota.model.add_max_equality(worked, ons)
+        link_or(rota.model, worked, ons)
         by_month[(r, f"{saturday:%Y-%m}")].append((worked, saturday))
     for (r, _), items in by_month.items():
         if len(items) > limit:

@@ -12,9 +12,15 @@ from pds_plan.optimise.rules import HARD_RULES
 from pds_plan.optimise.windows import plan_windows
 
 
-def build_rota_model(scenario: Scenario, explain: bool = False, objective: bool = True) -> RotaModel:
+def build_rota_model(
+    scenario: Scenario,
+    explain: bool = False,
+    objective: bool = True,
+    carried: dict[str, int] | None = None,
+    shares: dict[str, float] | None = None,
+) -> RotaModel:
     plan = plan_windows(build_calendar(scenario), scenario.rules, scenario.points)
-    rota = RotaModel(scenario=scenario, plan=plan, explain=explain)
+    rota = RotaModel(scenario=scenario, plan=plan, explain=explain, carried=carried or {}, shares=shares)
     create_variables(rota)
     for rule in HARD_RULES:
         rule(rota)

@@ -1,0 +1,86 @@
+"""Long horizons solved month by month, carrying each radiologist's points over, then polished as a whole.
+
+A quarter or a year at once is a large model in which the search improves fairness slowly; a month is small enough
+for it to do well. Each month is solved with the points earned in the months before counted in its fairness terms,
+and with the last two days of the month before fixed, so that rest and block rules hold across the boundary.
+The months' rota then seeds a search over the whole horizon with the time that remains, which gives a global bound.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import replace
+
+from pds_plan.domain.calendar import build_calendar
+from pds_plan.domain.model import Scenario
+from pds_plan.domain.rota import Assignment, fair_share_weights, period_points
+from pds_plan.optimise.greedy import greedy_rota
+from pds_plan.optimise.rota_model import Progress, SolveOptions, SolveOutcome, solve_model
+from pds_plan.optimise.solve import build_rota_model
+
+OVERLAP_DAYS = 2  # decisions of the month before that rest and block rules can still reach
+MONTHS_SHARE_OF_TIME = 0.6
+
+
+def month_spans(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    spans = []
+    first = start
+    while first <= end:
+        following = (first.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        last = min(end, following - dt.timedelta(days=1))
+        spans.append((first, last))
+        first = last + dt.timedelta(days=1)
+    return spans
+
+
+def carried_points(scenario: Scenario, assignments: list[Assignment], before: dt.date) -> dict[str, int]:
+    """Points each radiologist earned in the assignments before a date, one duty per on-call period."""
+    periods = {p.key: p for p in build_calendar(replace(scenario, end=max(scenario.start, before)))}
+    duties: dict[str, dict[tuple, int]] = defaultdict(dict)
+    for a in assignments:
+        if a.date < before and a.key in periods:
+            period = periods[a.key]
+            span = (period.start_utc, period.end_utc)
+            duties[a.radiologist_id][span] = max(
+                duties[a.radiologist_id].get(span, 0), period_points(period, scenario.points)
+            )
+    return {r: sum(d.values()) for r, d in duties.items()}
+
+
+def solve_by_month(
+    scenario: Scenario,
+    options: SolveOptions,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> SolveOutcome | None:
+    """The rota solved month by month then polished; None when a month has no solution (solve it whole instead)."""
+    started = time.monotonic()
+    spans = month_spans(scenario.start, scenario.end)
+    everyone = sorted({r.radiologist_id for r in scenario.radiologists})
+    shares = fair_share_weights(scenario, everyone)
+    per_month = options.time_limit * MONTHS_SHARE_OF_TIME / len(spans)
+    chosen: list[Assignment] = []
+    for first, last in spans:
+        overlap = max(scenario.start, first - dt.timedelta(days=OVERLAP_DAYS))
+        month = replace(
+            scenario, start=overlap, end=last, pins=tuple(p for p in scenario.pins if overlap <= p.date <= last)
+        )
+        carried = carried_points(scenario, chosen, overlap)
+        rota = build_rota_model(month, carried=carried, shares=shares)
+        slot_of = {period.key: index for index, period in enumerate(rota.plan.slots)}
+        before = [a for a in chosen if a.date >= overlap]
+        for a in before:
+            if (a.radiologist_id, slot_of.get(a.key)) in rota.x:
+                rota.model.add(rota.x[(a.radiologist_id, slot_of[a.key])] == 1)
+        start = greedy_rota(month, rota.plan, fixed=before, carried=carried, shares=shares)
+        hint = list(start.assignments) if not start.uncovered else None
+        outcome = solve_model(rota, replace(options, time_limit=per_month, hint=hint))
+        if not outcome.found:
+            return None
+        chosen += [a for a in outcome.assignments if a.date >= first]
+    remaining = max(1.0, options.time_limit - (time.monotonic() - started))
+    whole = build_rota_model(scenario)
+    final = solve_model(whole, replace(options, time_limit=remaining, hint=chosen), on_progress)
+    return replace(final, wall_time=time.monotonic() - started)
