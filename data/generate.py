@@ -358,9 +358,7 @@ def top_up(sites, radiologists, minimum=5):
         readers = [
             t
             for t in sites
-            if t is not site
-            and not t["referral"]
-            and any(r["home_site"] == t["site_id"] for r in radiologists)
+            if t is not site and not t["referral"] and any(r["home_site"] == t["site_id"] for r in radiologists)
         ]
         readers.sort(key=lambda t: (t["site_id"] not in site["read_by"], km(site, t), t["site_id"]))
         for reader in readers:
@@ -387,15 +385,11 @@ def daterange(start, end):
 def build_availability(sites, radiologists, rng):
     """Leave, congress, request_off and request_on rows; never leaves a PDS site under MIN_FREE_PER_SITE."""
     pds_sites = [s["site_id"] for s in sites if s["pds"]]
-    credentialed = {
-        sid: [r["radiologist_id"] for r in radiologists if sid in r["sites"]] for sid in pds_sites
-    }
+    credentialed = {sid: [r["radiologist_id"] for r in radiologists if sid in r["sites"]] for sid in pds_sites}
     sites_of = {r["radiologist_id"]: r["sites"] for r in radiologists}
     busy = {r["radiologist_id"]: set() for r in radiologists}  # dates with unavailable / request_off
     booked = {r["radiologist_id"]: set() for r in radiologists}  # any event (no overlaps per radiologist)
-    free = {
-        (sid, d): len(credentialed[sid]) for sid in pds_sites for d in daterange(HORIZON_START, HORIZON_END)
-    }
+    free = {(sid, d): len(credentialed[sid]) for sid in pds_sites for d in daterange(HORIZON_START, HORIZON_END)}
     rows = []
 
     def try_add(rid, start, end, kind):
@@ -416,9 +410,7 @@ def build_availability(sites, radiologists, rng):
         return True
 
     week = datetime.timedelta(days=6)
-    mondays = [
-        d for d in daterange(datetime.date(2027, 1, 4), datetime.date(2027, 3, 22)) if d.weekday() == 0
-    ]
+    mondays = [d for d in daterange(datetime.date(2027, 1, 4), datetime.date(2027, 3, 22)) if d.weekday() == 0]
     all_days = list(daterange(HORIZON_START, HORIZON_END))
     for r in radiologists:
         rid = r["radiologist_id"]

@@ -183,7 +183,7 @@ def _at_once(scenario: Scenario, r: str, mine: list[_Duty], peak: dict) -> list[
                 found.append(
                     Violation(
                         "capacity",
-                        f"{r} has {load:.0f} reading minutes per peak hour at once from "
+                        f"{r} has {load:.1f} reading minutes per peak hour at once from "
                         f"{when:%Y-%m-%d %H:%M} ({', '.join(sites)}); at most {cap:g}",
                         r,
                         None,

@@ -77,6 +77,14 @@ def solve_command(
     ] = "cpsat",
     force: Annotated[bool, typer.Option("--force", help="Replace the run folder if it exists.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No live display of the search.")] = False,
+    deterministic: Annotated[
+        bool,
+        typer.Option(
+            "--deterministic",
+            help="Same inputs, seed and workers give the same rota; --time-limit then counts solver work units "
+            "(slower, and less improvement in the same time).",
+        ),
+    ] = False,
 ) -> None:
     """Build the on-call rota with CP-SAT, check it, and write a run folder.
 
@@ -91,7 +99,7 @@ def solve_command(
     """
     if method not in ("cpsat", "greedy"):
         raise typer.BadParameter("expected cpsat or greedy", param_hint="--method")
-    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
+    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic)
     solve_and_write(scenario_or_default(scenario), out, options, method, force, quiet)
 
 

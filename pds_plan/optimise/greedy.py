@@ -97,6 +97,9 @@ class _Greedy:
                 return False
         return True
 
+    def room(self, slot: int) -> int:
+        return sum(1 for r in self.credentialed[self.plan.slots[slot].site_id] if self.may_take(r, slot))
+
     def take(self, r: str, slot: int) -> None:
         plan, state = self.plan, self.state
         w = plan.window_of_slot[slot]
@@ -136,14 +139,19 @@ class _Greedy:
             if slot is not None and slot not in self.state.reader:
                 self.take(a.radiologist_id, slot)
         uncovered = []
-        for slot in range(len(self.plan.slots)):
-            if slot in self.state.reader:
-                continue
-            r = self.choose(slot)
-            if r is None:
-                uncovered.append(self.plan.slots[slot])
-            else:
-                self.take(r, slot)
+        for window in self.plan.windows:
+            # Within a period, the site with the fewest radiologists who may still take it goes first: it has the
+            # least room, and a reader taken by an easier site could leave it with nobody.
+            waiting = [slot for slot in window.slots if slot not in self.state.reader]
+            while waiting:
+                slot = min(waiting, key=lambda s: (self.room(s), self.plan.slots[s].site_id))
+                waiting.remove(slot)
+                r = self.choose(slot)
+                if r is None:
+                    uncovered.append(self.plan.slots[slot])
+                else:
+                    self.take(r, slot)
+        uncovered.sort(key=lambda p: (p.start_utc, p.site_id))
         assignments = sorted(
             Assignment(self.plan.slots[s].date, self.plan.slots[s].kind, self.plan.slots[s].site_id, r)
             for s, r in self.state.reader.items()
