@@ -1,0 +1,92 @@
+import csv
+import json
+
+from typer.testing import CliRunner
+
+from pds_plan.cli.app import app
+
+runner = CliRunner()
+
+
+def solve_tiny(tiny_path, out, *extra):
+    return runner.invoke(
+        app, ["solve", str(tiny_path), "--out", str(out), "--time-limit", "20", "--workers", "1", "--quiet", *extra]
+    )
+
+
+def test_solve_writes_a_complete_checked_run_folder(tiny_path, tmp_path):
+    out = tmp_path / "run"
+    result = solve_tiny(tiny_path, out)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "manifest.json", "rota.csv", "rota_by_radiologist.csv", "summary.json",
+    ]  # fmt: skip
+    rows = list(csv.DictReader((out / "rota.csv").open()))
+    assert len(rows) == 57  # every PDS period of the three sites
+    assert {"date", "period", "site_id", "radiologist_id", "start", "end", "pool_id"} <= set(rows[0])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["rule_check"]["violations"] == 0
+    assert summary["status"] in {"OPTIMAL", "FEASIBLE"}
+    assert summary["greedy_baseline"]["uncovered_periods"] == 0
+    assert summary["fairness"]["spread_ratio_max_min"] <= summary["greedy_baseline"]["fairness"]["spread_ratio_max_min"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest["inputs"]) == {"sites", "radiologists", "availability", "volumes", "scenario"}
+    assert all(len(item["sha256"]) == 64 for item in manifest["inputs"].values())
+    blocks = list(csv.DictReader((out / "rota_by_radiologist.csv").open()))
+    assert sum(int(b["site_periods"]) for b in blocks) == 57
+    assert all(float(b["hours"]) <= 24 for b in blocks)
+
+
+def test_an_existing_run_folder_is_kept_without_force(tiny_path, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "precious.txt").write_text("earlier work")
+    result = solve_tiny(tiny_path, out)
+    assert result.exit_code == 2
+    assert "already exists" in result.output
+    assert (out / "precious.txt").read_text() == "earlier work"
+    forced = solve_tiny(tiny_path, out, "--force")
+    assert forced.exit_code == 0
+    assert not (out / "precious.txt").exists() and (out / "rota.csv").exists()
+
+
+def test_same_inputs_seed_and_single_worker_give_the_same_rota(tiny_path, tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert solve_tiny(tiny_path, first, "--deterministic", "--seed", "3", "--time-limit", "3").exit_code == 0
+    assert solve_tiny(tiny_path, second, "--deterministic", "--seed", "3", "--time-limit", "3").exit_code == 0
+    assert (first / "rota.csv").read_text() == (second / "rota.csv").read_text()
+
+
+def test_greedy_method_writes_the_baseline(tiny_path, tmp_path):
+    out = tmp_path / "greedy"
+    result = solve_tiny(tiny_path, out, "--method", "greedy")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["method"] == "greedy" and summary["status"] == "GREEDY_COMPLETE"
+
+
+def test_check_accepts_the_solved_rota_and_names_each_violation_of_an_edited_one(tiny_path, tmp_path):
+    out = tmp_path / "run"
+    assert solve_tiny(tiny_path, out).exit_code == 0
+    ok = runner.invoke(app, ["check", str(tiny_path), str(out / "rota.csv")])
+    assert ok.exit_code == 0 and "No violation" in ok.output
+
+    rows = list(csv.DictReader((out / "rota.csv").open()))
+    removed = rows.pop(0)  # leave a period uncovered
+    edited = tmp_path / "edited.csv"
+    with edited.open("w", newline="") as stream:  # as a planner's Excel would save it
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]), delimiter=";")
+        writer.writeheader()
+        writer.writerows(rows)
+    bad = runner.invoke(app, ["check", str(tiny_path), str(edited)])
+    assert bad.exit_code == 1
+    assert f"{removed['site_id']} {removed['period']} of {removed['date']}" in bad.output
+    assert "is not covered" in bad.output
+
+
+def test_check_reports_an_unknown_radiologist_in_the_rota_file_as_bad_input(tiny_path, tmp_path):
+    rota = tmp_path / "rota.csv"
+    rota.write_text("date,period,site_id,radiologist_id\n2027-01-04,night,nancy,R99\n")
+    result = runner.invoke(app, ["check", str(tiny_path), str(rota)])
+    assert result.exit_code == 2
+    assert "rota.csv:2: column 'radiologist_id': unknown radiologist 'R99'" in result.output
