@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pds_plan.analysis.fairness import Fairness, fairness
@@ -37,10 +37,12 @@ class RunResult:
     greedy_violations: tuple[Violation, ...]
     outcome: SolveOutcome | None = None  # the CP-SAT outcome, for method "cpsat"
     build_seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
+    fallback: str | None = None  # why the rota is not the solver's own, when it is not
 
     @property
     def status(self) -> str:
+        if self.fallback is not None:
+            return "GREEDY_FALLBACK"
         if self.outcome is not None:
             return self.outcome.status
         return "GREEDY_COMPLETE" if not self.greedy.uncovered else "GREEDY_INCOMPLETE"
@@ -52,7 +54,8 @@ class RunResult:
             "horizon": {"start": self.scenario.start.isoformat(), "end": self.scenario.end.isoformat()},
             "method": self.method,
             "status": self.status,
-            "proven_optimal": bool(outcome and outcome.optimal),
+            "proven_optimal": bool(outcome and outcome.optimal and self.fallback is None),
+            "note": self.fallback,
             "objective": outcome.objective if outcome else None,
             "best_bound": outcome.bound if outcome else None,
             "gap": round(outcome.gap, 6) if outcome and outcome.gap is not None else None,
@@ -110,6 +113,7 @@ def solve(
     greedy_violations = tuple(check_rota(scenario, greedy.assignments))
     outcome = None
     build_seconds = 0.0
+    fallback = None
     if method == "greedy":
         assignments = greedy.assignments
     else:
@@ -125,12 +129,18 @@ def solve(
         if outcome.status == "INFEASIBLE":
             words, advice = explain_infeasibility(scenario, time_limit=explain_time_limit)
             raise InfeasibleError(words or ["CP-SAT proved that no rota satisfies every hard rule"], advice)
-        if not outcome.found:
+        if outcome.found:
+            assignments = outcome.assignments
+        elif hint is not None:
+            # Stopped (time limit or Ctrl-C) before CP-SAT found a rota of its own: keep the greedy one it started
+            # from, which keeps every hard rule.
+            assignments = greedy.assignments
+            fallback = "greedy rota kept: the search stopped before finding a rota of its own"
+        else:
             raise InfeasibleError(
                 [f"no rota found within {options.time_limit:g} s (solver status {outcome.status})"],
                 ["allow more time with --time-limit"],
             )
-        assignments = outcome.assignments
     return RunResult(
         scenario=scenario,
         method=method,
@@ -143,4 +153,5 @@ def solve(
         greedy_violations=greedy_violations,
         outcome=outcome,
         build_seconds=build_seconds,
+        fallback=fallback,
     )

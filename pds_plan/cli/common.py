@@ -39,6 +39,9 @@ def clean_errors(command: F) -> F:
         except PdsPlanError as error:
             errors.print(f"[bold red]error:[/] {escape(str(error))}")
             raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            errors.print("interrupted before a rota was found: nothing was written")
+            raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -55,7 +55,9 @@ def show_run(console: Console, result: RunResult, folder: Path) -> None:
         f"[bold]{summary['scenario']}[/]  method: {summary['method']}  status: [bold]{summary['status']}[/]"
         + ("" if summary["proven_optimal"] or result.outcome is None else " (not proven optimal)"),
     ]
-    if result.outcome is not None:
+    if summary["note"]:
+        lines.append(f"[yellow]{summary['note']}[/]")
+    if summary["objective"] is not None:
         lines.append(
             f"objective {summary['objective']:,.0f}   best bound {summary['best_bound']:,.0f}   "
             f"gap {gap:.1%}   {summary['wall_time_seconds']:.1f} s"
