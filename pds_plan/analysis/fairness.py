@@ -41,11 +41,12 @@ def fairness(scenario: Scenario, assignments: Iterable[Assignment]) -> Fairness:
             duties[a.radiologist_id].get(span, 0), period_points(period, scenario.points)
         )
     share = fair_share_weights(scenario, eligible)
-    total_points = sum(sum(d.values()) for d in duties.values())
+    total_points = sum(sum(d.values()) for d in duties.values()) + sum(scenario.balances.get(r, 0.0) for r in eligible)
     total_share = sum(share.values()) or 1.0
     rows = []
     for r in eligible:
-        points = sum(duties[r].values())
+        # Points carried over from earlier rotas count as already done (scenario.balances).
+        points = sum(duties[r].values()) + scenario.balances.get(r, 0.0)
         fair = total_points * share[r] / total_share
         available_days = share[r] / scenario.radiologist(r).fte * scenario.days
         rows.append(

@@ -28,11 +28,11 @@ from pds_plan.domain.model import (
     Weights,
 )
 from pds_plan.errors import InputError, Problem, display_path
-from pds_plan.io.schemas import AvailabilityRow, PinRow, PoolRow, RadiologistRow, SiteRow, VolumeRow
+from pds_plan.io.schemas import AvailabilityRow, BalanceRow, PinRow, PoolRow, RadiologistRow, SiteRow, VolumeRow
 from pds_plan.io.tables import Findings, LoadedTable, load_table
 
 REQUIRED_FILES = ("sites", "radiologists", "volumes")
-OPTIONAL_FILES = ("availability", "pools", "pins")
+OPTIONAL_FILES = ("availability", "pools", "pins", "balances")
 MAX_HORIZON_DAYS = 2 * 366
 MAX_PERIOD_HOURS = 14  # arrêté du 30 avril 2003: a day or night period lasts at most 14 h
 MIN_CREDENTIALED = 3
@@ -294,6 +294,7 @@ def load_scenario(path: Path | str) -> Scenario:
     volume_rows = table("volumes", VolumeRow).rows
     pool_rows = table("pools", PoolRow).rows
     pin_rows = table("pins", PinRow).rows
+    balance_rows = table("balances", BalanceRow).rows
 
     sites = {row.site_id: Site(**row.model_dump()) for _, row in site_rows}
     # Ids of rows that failed their own checks: already reported, so references to them are not errors again.
@@ -435,6 +436,21 @@ def load_scenario(path: Path | str) -> Scenario:
             findings.errors.append(Problem(pin_file, problem, line, "date"))
         pins.append(Pin(**row.model_dump()))
 
+    balances: dict[str, float] = {}
+    for line, row in balance_rows:
+        balance_file = display_path(paths["balances"])
+        if row.radiologist_id not in radiologist_ids:
+            if not radiologist_unchecked(row.radiologist_id):
+                findings.errors.append(
+                    Problem(balance_file, f"unknown radiologist '{row.radiologist_id}'", line, "radiologist_id")
+                )
+        elif row.radiologist_id in balances:
+            findings.errors.append(
+                Problem(balance_file, f"a second balance for {row.radiologist_id}", line, "radiologist_id")
+            )
+        else:
+            balances[row.radiologist_id] = row.points
+
     if site_rows and not any(s.pds for s in sites.values()):
         findings.errors.append(Problem(display_path(paths["sites"]), "no site has pds = true: nothing to plan"))
     if findings.errors:
@@ -460,6 +476,7 @@ def load_scenario(path: Path | str) -> Scenario:
         input_files=paths,
         settings={k: v for k, v in document.items() if k not in KNOWN_TABLES},
         warnings=tuple(findings.warnings),
+        balances=balances,
     )
 
 

@@ -142,6 +142,13 @@ class PoolRow(Row):
     site_id: Text
 
 
+class BalanceRow(Row):
+    """Points a radiologist carries over from earlier rotas (positive: already did more than their share)."""
+
+    radiologist_id: Text
+    points: Number
+
+
 class PinRow(Row):
     date: Date
     period: PeriodName

@@ -67,7 +67,10 @@ def solve_by_month(
         month = replace(
             scenario, start=overlap, end=last, pins=tuple(p for p in scenario.pins if overlap <= p.date <= last)
         )
-        carried = carried_points(scenario, chosen, overlap)
+        earned = carried_points(scenario, chosen, overlap)
+        carried = {
+            r: earned.get(r, 0) + round(scenario.balances.get(r, 0)) for r in set(earned) | set(scenario.balances)
+        }
         rota = build_rota_model(month, carried=carried, shares=shares)
         slot_of = {period.key: index for index, period in enumerate(rota.plan.slots)}
         before = [a for a in chosen if a.date >= overlap]

@@ -173,6 +173,8 @@ def greedy_rota(
     """
     plan = plan or plan_windows(build_calendar(scenario), scenario.rules, scenario.points)
     greedy = _Greedy(scenario, plan)
-    greedy.state.points.update(carried or {})
+    if carried is None:
+        carried = {r: round(points) for r, points in scenario.balances.items()}
+    greedy.state.points.update(carried)
     greedy.share.update(shares or {})
     return greedy.run(fixed)

@@ -20,7 +20,9 @@ def build_rota_model(
     shares: dict[str, float] | None = None,
 ) -> RotaModel:
     plan = plan_windows(build_calendar(scenario), scenario.rules, scenario.points)
-    rota = RotaModel(scenario=scenario, plan=plan, explain=explain, carried=carried or {}, shares=shares)
+    if carried is None:
+        carried = {r: round(points) for r, points in scenario.balances.items()}
+    rota = RotaModel(scenario=scenario, plan=plan, explain=explain, carried=carried, shares=shares)
     create_variables(rota)
     for rule in HARD_RULES:
         rule(rota)

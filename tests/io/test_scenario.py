@@ -88,3 +88,20 @@ def test_unknown_rule_is_a_warning_not_an_error(tmp_path):
     scenario = load_scenario(folder / "scenario.toml")
     (warning,) = [w for w in scenario.warnings if "max_blok" in w.message]
     assert warning.row == 17
+
+
+def test_carried_over_balances_are_read_and_checked(tmp_path):
+    folder = copy_tiny(tmp_path)
+    (folder / "balances.csv").write_text("radiologist_id;points\nR1;12,5\nR2;-3\n")
+    toml = (
+        (folder / "scenario.toml")
+        .read_text()
+        .replace('volumes = "volumes.csv"', 'volumes = "volumes.csv"\nbalances = "balances.csv"')
+    )
+    (folder / "scenario.toml").write_text(toml)
+    assert load_scenario(folder / "scenario.toml").balances == {"R1": 12.5, "R2": -3.0}
+    (folder / "balances.csv").write_text("radiologist_id,points\nR1,1\nR9,2\n")
+    with pytest.raises(InputError) as caught:
+        load_scenario(folder / "scenario.toml")
+    (problem,) = caught.value.problems
+    assert (Path(problem.file).name, problem.row, problem.column) == ("balances.csv", 3, "radiologist_id")

@@ -90,3 +90,13 @@ def test_greedy_respects_monthly_and_weekend_limits(make):
     rota = greedy_rota(scenario)
     assert {v.rule for v in check_rota(scenario, rota.assignments)} <= {"coverage"}
     assert len(rota.uncovered) == 14 + 4 - 9  # 18 periods, at most 3 each
+
+
+def test_carried_over_balances_make_the_radiologist_who_did_more_take_less(tiny):
+    from dataclasses import replace
+
+    even = greedy_rota(tiny)
+    ahead = greedy_rota(replace(tiny, balances={"R2": 20.0}))
+    duties = lambda rota: sum(1 for a in rota.assignments if a.radiologist_id == "R2")  # noqa: E731
+    assert duties(ahead) < duties(even)
+    assert check_rota(tiny, ahead.assignments) == []
