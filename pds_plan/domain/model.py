@@ -121,11 +121,8 @@ class PdsHours:
     sunday_holiday: tuple[dt.time, dt.time] = (dt.time(8, 30), dt.time(18, 30))
 
     def of(self, kind: PeriodKind) -> tuple[dt.time, dt.time]:
-        return {
-            PeriodKind.NIGHT: self.night,
-            PeriodKind.SATURDAY: self.saturday,
-            PeriodKind.SUNDAY_HOLIDAY: self.sunday_holiday,
-        }[kind]
+        hours: tuple[dt.time, dt.time] = getattr(self, kind.value)  # fields are named after the period kinds
+        return hours
 
 
 @dataclass(frozen=True)
@@ -160,11 +157,8 @@ class Points:
     festive_extra: int = 2  # 24 and 25 December, 31 December and 1 January
 
     def of(self, kind: PeriodKind) -> int:
-        return {
-            PeriodKind.NIGHT: self.night,
-            PeriodKind.SATURDAY: self.saturday,
-            PeriodKind.SUNDAY_HOLIDAY: self.sunday_holiday,
-        }[kind]
+        points: int = getattr(self, kind.value)  # fields are named after the period kinds
+        return points
 
 
 @dataclass(frozen=True)
