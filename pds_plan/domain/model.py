@@ -210,9 +210,9 @@ class Scenario:
     source: Path | None = None  # the scenario file, when loaded from one
     input_files: Mapping[str, Path] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)  # the other TOML tables, for later layers
-    warnings: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # found while loading; worth showing, not fatal
     # Weighted-load points each radiologist carries over from earlier rotas (balances.csv), counted in fairness.
-    balances: Mapping[str, float] = field(default_factory=dict)  # found while loading; worth showing, not fatal
+    balances: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def days(self) -> int:
