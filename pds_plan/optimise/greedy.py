@@ -140,12 +140,11 @@ class _Greedy:
                 self.take(a.radiologist_id, slot)
         uncovered = []
         for window in self.plan.windows:
-            # Within a period, the site with the fewest radiologists who may still take it goes first: it has the
-            # least room, and a reader taken by an easier site could leave it with nobody.
+            # Within a period, the site with the fewest radiologists who may take it goes first: it has the least
+            # room, and a reader taken by an easier site could leave it with nobody. Counted once per period.
             waiting = [slot for slot in window.slots if slot not in self.state.reader]
-            while waiting:
-                slot = min(waiting, key=lambda s: (self.room(s), self.plan.slots[s].site_id))
-                waiting.remove(slot)
+            room = {slot: self.room(slot) for slot in waiting}
+            for slot in sorted(waiting, key=lambda s: (room[s], self.plan.slots[s].site_id)):
                 r = self.choose(slot)
                 if r is None:
                     uncovered.append(self.plan.slots[slot])
