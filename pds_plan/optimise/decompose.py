@@ -23,6 +23,10 @@ from pds_plan.optimise.solve import build_rota_model
 
 OVERLAP_DAYS = 2  # decisions of the month before that rest and block rules can still reach
 MONTHS_SHARE_OF_TIME = 0.6
+# Above this many x variables the whole horizon is not polished: a synthetic year of 60 sites and 250 radiologists
+# (421,000 x variables) built a 529,000-variable model whose presolve alone outlasted a 120 s limit and peaked at
+# 5.9 GB (bench/README.md).
+POLISH_MAX_ASSIGNMENT_VARIABLES = 150_000
 
 
 def month_spans(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
@@ -55,13 +59,19 @@ def solve_by_month(
     options: SolveOptions,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> SolveOutcome | None:
-    """The rota solved month by month then polished; None when a month has no solution (solve it whole instead)."""
+    """The rota solved month by month then polished as a whole when that is small enough.
+
+    A month whose search finds nothing in its share of the time keeps its greedy rota; None is returned only when
+    a month has neither (solve the horizon whole instead).
+    """
     started = time.monotonic()
     spans = month_spans(scenario.start, scenario.end)
     everyone = sorted({r.radiologist_id for r in scenario.radiologists})
     shares = fair_share_weights(scenario, everyone)
     per_month = options.time_limit * MONTHS_SHARE_OF_TIME / len(spans)
     chosen: list[Assignment] = []
+    statuses: list[str] = []
+    assignment_variables = 0
     for first, last in spans:
         overlap = max(scenario.start, first - dt.timedelta(days=OVERLAP_DAYS))
         month = replace(
@@ -80,10 +90,32 @@ def solve_by_month(
         start = greedy_rota(month, rota.plan, fixed=before, carried=carried, shares=shares)
         hint = list(start.assignments) if not start.uncovered else None
         outcome = solve_model(rota, replace(options, time_limit=per_month, hint=hint))
-        if not outcome.found:
+        assignment_variables += len(rota.x)
+        if outcome.found:
+            month_assignments = outcome.assignments
+            statuses.append(f"{first:%Y-%m}: {outcome.status}")
+        elif hint is not None:  # no better rota within its share of the time: keep the month's greedy rota
+            month_assignments = tuple(start.assignments)
+            statuses.append(f"{first:%Y-%m}: greedy kept ({outcome.status})")
+        else:
             return None
-        chosen += [a for a in outcome.assignments if a.date >= first]
+        chosen += [a for a in month_assignments if a.date >= first]
+    parameters = {**outcome.parameters, "decomposition": statuses}
+    if assignment_variables > POLISH_MAX_ASSIGNMENT_VARIABLES:
+        # The whole horizon is too large to build and search in memory and time: the months' rota stands, with no
+        # global bound (gap unknown).
+        return SolveOutcome(
+            status="FEASIBLE",
+            assignments=tuple(sorted(chosen)),
+            objective=None,
+            bound=None,
+            wall_time=time.monotonic() - started,
+            first_solution_time=None,
+            penalties={},
+            parameters=parameters,
+            model_size={"assignment_variables_by_month": assignment_variables},
+        )
     remaining = max(1.0, options.time_limit - (time.monotonic() - started))
     whole = build_rota_model(scenario)
     final = solve_model(whole, replace(options, time_limit=remaining, hint=chosen), on_progress)
-    return replace(final, wall_time=time.monotonic() - started)
+    return replace(final, wall_time=time.monotonic() - started, parameters={**final.parameters, **parameters})

@@ -14,6 +14,7 @@ from ortools.sat.python import cp_model
 from pds_plan.domain.model import AvailabilityKind
 from pds_plan.domain.rota import fair_share_weights
 from pds_plan.optimise.rota_model import Penalty, RotaModel, link_or
+from pds_plan.optimise.rules import capacity_tenths, peak_load_tenths
 
 SCALE = 100  # normalised loads are in hundredths of a point, to keep every coefficient integer
 
@@ -104,14 +105,18 @@ def add_stable_pools(rota: RotaModel) -> None:
     if not weight:
         return
     model, plan = rota.model, rota.plan
+    loads = peak_load_tenths(rota.scenario, plan)
+    cap = capacity_tenths(rota.scenario)
     used: dict[tuple[str, str], cp_model.IntVar] = {}
     for window in plan.windows:
         if len(window.slots) < 2:
             continue
         for r in sorted({r for s in window.slots for r in rota.candidates[s]}):
-            mine = sorted((plan.slots[s].site_id, rota.x[(r, s)]) for s in window.slots if (r, s) in rota.x)
-            for i, (a, xa) in enumerate(mine):
-                for b, xb in mine[i + 1 :]:
+            mine = sorted((plan.slots[s].site_id, s, rota.x[(r, s)]) for s in window.slots if (r, s) in rota.x)
+            for i, (a, slot_a, xa) in enumerate(mine):
+                for b, slot_b, xb in mine[i + 1 :]:
+                    if loads is not None and loads[slot_a] + loads[slot_b] > cap:
+                        continue  # the capacity rule never lets one radiologist read these two together
                     if (a, b) not in used:
                         used[(a, b)] = model.new_bool_var(f"pool_pair_used[{a}+{b}]")
                         rota.penalties.append(Penalty("pool_pair_used", f"{a}+{b}", None, used[(a, b)], weight))
