@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 from collections import defaultdict
 from importlib.metadata import PackageNotFoundError, version
@@ -95,13 +96,18 @@ def _version(package: str) -> str | None:
         return None
 
 
-def manifest(result: RunResult) -> dict[str, Any]:
+def manifest(result: RunResult, folder: Path | None = None) -> dict[str, Any]:
     scenario = result.scenario
     inputs = {role: {"file": path.name, "sha256": _sha256(path)} for role, path in scenario.input_files.items()}
     if scenario.source is not None:
         inputs["scenario"] = {"file": scenario.source.name, "sha256": _sha256(scenario.source)}
+    location = None
+    if scenario.source is not None:
+        # Relative to the run folder, so that a copied project (runs/ beside scenarios/) still finds it.
+        location = os.path.relpath(scenario.source, Path(folder).resolve()) if folder else scenario.source.name
     return {
         "scenario": scenario.name,
+        "scenario_file": location,
         "inputs": inputs,
         "method": result.method,
         "seed": result.options.seed,
@@ -121,5 +127,6 @@ def write_run(result: RunResult, out: Path, force: bool = False) -> Path:
         rota_frame(result).to_csv(staging / "rota.csv", index=False, lineterminator="\n")
         blocks_frame(result).to_csv(staging / "rota_by_radiologist.csv", index=False, lineterminator="\n")
         (staging / "summary.json").write_text(json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n")
-        (staging / "manifest.json").write_text(json.dumps(manifest(result), indent=2, ensure_ascii=False) + "\n")
+        document = manifest(result, Path(out))
+        (staging / "manifest.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return Path(out)

@@ -1,0 +1,50 @@
+"""Read back a run folder written by `pds-plan solve` (rota, blocks, summary, manifest)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pds_plan.errors import InputError, Problem, display_path
+
+RUN_FILES = ("rota.csv", "rota_by_radiologist.csv", "summary.json", "manifest.json")
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    path: Path
+    rota: pd.DataFrame  # rota.csv: one row per site per period
+    blocks: pd.DataFrame  # rota_by_radiologist.csv: one row per radiologist block
+    summary: dict[str, Any]
+    manifest: dict[str, Any]
+
+    @property
+    def scenario_file(self) -> Path | None:
+        """The scenario the run was made from, as recorded in the manifest (relative to the run folder)."""
+        location = self.manifest.get("scenario_file")
+        if not location:
+            return None
+        candidate = (self.path / location).resolve()
+        return candidate if candidate.is_file() else None
+
+
+def load_run(folder: Path | str) -> RunFolder:
+    """Read a run folder; InputError names every missing or unreadable file."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError([Problem(display_path(folder), "is not a run folder (made by `pds-plan solve`)")])
+    missing = [name for name in RUN_FILES if not (folder / name).is_file()]
+    if missing:
+        raise InputError([Problem(display_path(folder / name), "missing from the run folder") for name in missing])
+    try:
+        rota = pd.read_csv(folder / "rota.csv", dtype=str, keep_default_na=False)
+        blocks = pd.read_csv(folder / "rota_by_radiologist.csv", dtype=str, keep_default_na=False)
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (ValueError, OSError) as error:
+        raise InputError([Problem(display_path(folder), f"unreadable run file ({error})")]) from None
+    return RunFolder(folder, rota, blocks, summary, manifest)
