@@ -12,6 +12,16 @@ from rich.table import Table
 from pds_plan.analysis.summary import ScenarioSummary
 from pds_plan.runs import RunResult
 
+PER_SITE_HEADERS = {
+    "site_id": "site",
+    "departement": "dép.",
+    "pds_periods": "periods",
+    "pds_hours": "hours",
+    "credentialed": "may read",
+    "periods_under_2_available": "periods <2 free",
+    "expected_exams": "exams",
+}
+
 
 def frame_table(frame: pd.DataFrame, title: str | None = None, index: bool = False) -> Table:
     table = Table(title=title, title_justify="left", show_lines=False)
@@ -19,7 +29,7 @@ def frame_table(frame: pd.DataFrame, title: str | None = None, index: bool = Fal
         table.add_column(str(frame.index.name or ""), style="bold")
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column])
-        table.add_column(str(column), justify="right" if numeric else "left")
+        table.add_column(str(column), justify="right" if numeric else "left", no_wrap=numeric or column == "site")
     for label, row in frame.iterrows():
         cells = [str(label)] if index else []
         cells += [f"{v:g}" if isinstance(v, float) else str(v) for v in row]
@@ -38,7 +48,8 @@ def show_summary(console: Console, summary: ScenarioSummary) -> None:
     )
     console.print(frame_table(summary.sites_by_kind, "Sites by kind", index=True))
     console.print(frame_table(summary.sites_by_departement, "Sites by département", index=True))
-    console.print(frame_table(summary.per_site, "PDS sites: hours, credential coverage and expected exams"))
+    short = summary.per_site.rename(columns=PER_SITE_HEADERS)
+    console.print(frame_table(short, "PDS sites: hours, credential coverage and expected exams over the horizon"))
     thin = summary.per_site[summary.per_site["periods_under_2_available"] > 0]
     if thin.empty:
         console.print("Every PDS period has at least 2 credentialed radiologists available.")
