@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from pds_plan.analysis.summary import summarise
+from pds_plan.cli import analyse as analyse_commands
 from pds_plan.cli import scenario as scenario_commands
 from pds_plan.cli import solve as solve_commands
 from pds_plan.cli.common import clean_errors, console, scenario_or_default
@@ -34,6 +35,7 @@ app.command("validate")(scenario_commands.validate)
 app.command("calendar")(scenario_commands.calendar)
 app.command("solve")(solve_commands.solve_command)
 app.command("check")(solve_commands.check_command)
+app.command("analyse")(analyse_commands.analyse_command)
 
 
 @app.command("run")
