@@ -20,7 +20,7 @@ from pds_plan.analysis.profile import ArrivalProfile, profile_from_table
 from pds_plan.analysis.sla import DEFAULT_REPLICATIONS, DEFAULT_TARGET_MINUTES
 from pds_plan.analysis.workload import Workload, workload
 from pds_plan.cli.common import clean_errors, console, errors, report_problems
-from pds_plan.domain.model import PeriodKind, Scenario
+from pds_plan.domain.model import Scenario
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.rota import load_rota
 from pds_plan.io.run_folder import RunFolder, load_run
@@ -51,23 +51,6 @@ def scenario_profile(scenario: Scenario) -> ArrivalProfile | None:
         return profile_from_table(table, scenario.hours, source=f"{where} [profile]")
     except (ValueError, TypeError) as error:
         raise InputError([Problem(where, f"[profile]: {error}")]) from None
-
-
-def pool_ids_of(rota: pd.DataFrame) -> dict[tuple[dt.date, PeriodKind, str], str]:
-    """pool_id of each site period of a run's rota.csv (rows that do not parse are left out)."""
-    if "pool_id" not in rota.columns:
-        return {}
-    found: dict[tuple[dt.date, PeriodKind, str], str] = {}
-    for date, period, site_id, pool_id in zip(
-        rota["date"], rota["period"], rota["site_id"], rota["pool_id"], strict=True
-    ):
-        try:
-            key = (dt.date.fromisoformat(str(date)), PeriodKind(str(period)), str(site_id))
-        except ValueError:
-            continue
-        if pool_id:
-            found[key] = str(pool_id)
-    return found
 
 
 def _scenario_differs(run: RunFolder, path: Path) -> bool:
@@ -251,7 +234,7 @@ def analyse_command(
     report = workload(
         loaded,
         assignments,
-        pool_ids_of(loaded_run.rota),
+        loaded_run.pool_ids(),
         target_minutes=sla_minutes,
         replications=replications,
         seed=seed,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from pds_plan.domain.model import PeriodKind
 from pds_plan.errors import InputError, Problem, display_path
 
 RUN_FILES = ("rota.csv", "rota_by_radiologist.csv", "summary.json", "manifest.json")
@@ -30,6 +32,26 @@ class RunFolder:
             return None
         candidate = (self.path / location).resolve()
         return candidate if candidate.is_file() else None
+
+    def pool_ids(self) -> dict[tuple[dt.date, PeriodKind, str], str]:
+        """pool_id of each site period in rota.csv: the sites one radiologist covered together."""
+        return _pool_ids(self.rota)
+
+
+def _pool_ids(rota: pd.DataFrame) -> dict[tuple[dt.date, PeriodKind, str], str]:
+    found: dict[tuple[dt.date, PeriodKind, str], str] = {}
+    if "pool_id" not in rota.columns:
+        return found
+    for date, period, site_id, pool_id in zip(
+        rota["date"], rota["period"], rota["site_id"], rota["pool_id"], strict=True
+    ):
+        try:
+            key = (dt.date.fromisoformat(str(date)), PeriodKind(str(period)), str(site_id))
+        except ValueError:
+            continue  # rows that do not parse are the checker's business, not the report's
+        if pool_id:
+            found[key] = str(pool_id)
+    return found
 
 
 def load_run(folder: Path | str) -> RunFolder:
