@@ -24,6 +24,7 @@ def atomic_write_bytes(path: Path, data: bytes, force: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(temporary, _shareable_mode())  # mkstemp makes owner-only files; exports are meant to be shared
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -34,6 +35,16 @@ def atomic_write_bytes(path: Path, data: bytes, force: bool = False) -> Path:
             os.unlink(temporary)
         raise
     return path
+
+
+def _current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def _shareable_mode() -> int:
+    return 0o666 & ~_current_umask()
 
 
 def atomic_write_text(path: Path, text: str, force: bool = False, encoding: str = "utf-8") -> Path:
@@ -51,6 +62,7 @@ def atomic_folder(path: Path, force: bool = False) -> Iterator[Path]:
     refuse_to_overwrite(path, force)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
+    os.chmod(staging, 0o777 & ~_current_umask())
     try:
         yield staging
     except BaseException:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -107,6 +108,7 @@ def manifest(result: RunResult, folder: Path | None = None) -> dict[str, Any]:
         location = os.path.relpath(scenario.source, Path(folder).resolve()) if folder else scenario.source.name
     return {
         "scenario": scenario.name,
+        "written_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "scenario_file": location,
         "inputs": inputs,
         "method": result.method,

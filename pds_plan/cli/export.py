@@ -1,0 +1,78 @@
+"""The export command: a run folder's rota as CSV, an Excel workbook or one calendar per radiologist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from pds_plan.cli.common import clean_errors, console
+from pds_plan.errors import display_path
+from pds_plan.outputs.exports import ICS_FOLDER, ExportFormat, export_run
+
+SEPARATORS = {",": ",", ";": ";", "comma": ",", "semicolon": ";"}
+FORMATS = {"csv": [ExportFormat.CSV], "xlsx": [ExportFormat.XLSX], "ics": [ExportFormat.ICS], "all": list(ExportFormat)}
+
+
+@clean_errors
+def export_command(
+    run: Annotated[Path, typer.Argument(help="Run folder written by `pds-plan solve` or `pds-plan run`.")],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="csv (rota_long.csv and rota_grid.csv), xlsx (rota.xlsx), ics (calendars/<radiologist id>.ics) "
+            "or all.",
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write the files into (default RUN/exports).")
+    ] = None,
+    separator: Annotated[
+        str,
+        typer.Option(
+            "--separator",
+            help="CSV field separator: ',' or ';' (French Excel; numbers then get a decimal comma).",
+        ),
+    ] = ",",
+    cells: Annotated[
+        str, typer.Option("--cells", help="What the grid cells show: the radiologist's name or id.")
+    ] = "name",
+    force: Annotated[bool, typer.Option("--force", help="Replace files that already exist.")] = False,
+) -> None:
+    """Export a run's rota for planners and radiologists.
+
+    csv: the rota in long form and the planner's grid (a row per date and period, a column per site), UTF-8 with a
+    BOM so that Excel reads the accents. xlsx: a summary sheet, a grid sheet per month and the rota in long form.
+    ics: one calendar per radiologist, an event per on-call block; re-exporting updates the events in calendar
+    applications instead of duplicating them. Text that a spreadsheet would run as a formula (beginning with =, +,
+    - or @) is written with a leading '. Nothing is written if any file exists, unless --force.
+
+    \b
+    Examples:
+      pds-plan export runs/lorraine --format xlsx --out exports/
+      pds-plan export runs/lorraine --format csv --separator ';' --out exports/
+      pds-plan export runs/lorraine --format ics --out exports/
+    """
+    formats = FORMATS.get(fmt.strip().lower())
+    if formats is None:
+        raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}, not {fmt!r}", param_hint="--format")
+    if separator not in SEPARATORS:
+        raise typer.BadParameter("expected ',' or ';' (or comma, semicolon)", param_hint="--separator")
+    if cells not in ("name", "id"):
+        raise typer.BadParameter("expected name or id", param_hint="--cells")
+    target = out if out is not None else run / "exports"
+    written = export_run(
+        run, target, formats, separator=SEPARATORS[separator], cell="name" if cells == "name" else "id", force=force
+    )
+    calendars = [p for p in written if p.parent.name == ICS_FOLDER and p.suffix == ".ics"]
+    for path in written:
+        if path not in calendars:
+            console.print(f"wrote {escape(display_path(path))}")
+    if calendars:
+        folder = display_path(calendars[0].parent)
+        console.print(f"wrote {len(calendars)} calendar(s) in {escape(folder)}/ (one per radiologist)")
+    if not written:
+        console.print("nothing to export: the run has no assignment")
