@@ -50,9 +50,11 @@ def run(
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds the solver may search.")] = 30.0,
     force: Annotated[bool, typer.Option("--force", help="Replace the run folder if it exists.")] = False,
 ) -> None:
-    """The main job: validate a scenario, solve its rota, check it and write the run folder.
+    """The main job: validate a scenario, solve its rota, check it, analyse it and export it, in one run folder.
 
-    With no argument it runs the bundled Lorraine 2027 Q1 scenario.
+    The run folder gets the rota and its summary (as `solve`), the workload, turnaround, days-lost and cost
+    reports (as `analyse`) and the exports in exports/ (as `export --format all`). With no argument it runs the
+    bundled Lorraine 2027 Q1 scenario.
 
     \b
     Examples:
@@ -62,7 +64,10 @@ def run(
     path = scenario_or_default(scenario)
     loaded = load_scenario(path)
     show_summary(console, summarise(loaded))
-    solve_commands.solve_and_write(path, out, SolveOptions(time_limit=time_limit), "cpsat", force, quiet=False)
+    folder = solve_commands.solve_and_write(path, out, SolveOptions(time_limit=time_limit), "cpsat", force, False)
+    analyse_commands.analyse_command(run=folder, scenario=path, force=force)
+    export_commands.export_command(run=folder, fmt="all", force=force)
+    console.print(f"[bold]Done:[/] everything is in {folder}")
 
 
 def main() -> None:

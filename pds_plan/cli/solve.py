@@ -103,10 +103,9 @@ def solve_command(
     solve_and_write(scenario_or_default(scenario), out, options, method, force, quiet)
 
 
-def solve_and_write(
-    path: Path, out: Path | None, options: SolveOptions, method: str, force: bool, quiet: bool
-) -> RunResult:
-    """Solve, check and write the run folder; exit 3 with an explanation when infeasible, 1 on rule violations."""
+def solve_and_write(path: Path, out: Path | None, options: SolveOptions, method: str, force: bool, quiet: bool) -> Path:
+    """Solve, check and write the run folder (returned); exit 3 with an explanation when infeasible, 1 on rule
+    violations."""
     if out is not None and out.exists() and not force:
         errors.print(f"[bold red]error:[/] {escape(str(out))} already exists: choose another folder or pass --force")
         raise typer.Exit(2)
@@ -119,7 +118,7 @@ def solve_and_write(
     show_run(console, result, folder)
     if result.violations:
         raise typer.Exit(1)
-    return result
+    return folder
 
 
 @clean_errors

@@ -90,3 +90,14 @@ def test_check_reports_an_unknown_radiologist_in_the_rota_file_as_bad_input(tiny
     result = runner.invoke(app, ["check", str(tiny_path), str(rota)])
     assert result.exit_code == 2
     assert "rota.csv:2: column 'radiologist_id': unknown radiologist 'R99'" in result.output
+
+
+def test_run_validates_solves_analyses_and_exports_into_one_folder(tiny_path, tmp_path):
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["run", str(tiny_path), "--out", str(out), "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    for name in ("rota.csv", "summary.json", "workload_sites.csv", "costs.csv", "exports/rota.xlsx"):
+        assert (out / name).is_file(), name
+    assert len(list((out / "exports" / "calendars").glob("*.ics"))) == 5
+    again = runner.invoke(app, ["run", str(tiny_path), "--out", str(out), "--time-limit", "5"])
+    assert again.exit_code == 2 and "already exists" in again.output
