@@ -15,17 +15,49 @@ from pds_plan.domain.rota import Assignment, fair_share_weights, period_points
 
 @dataclass(frozen=True)
 class Fairness:
-    per_radiologist: pd.DataFrame  # radiologist_id, duties, points, fair_share, deviation, points_per_fte_day
+    per_radiologist: pd.DataFrame  # radiologist_id, group, duties, points, fair_share, deviation, points_per_fte_day
     spread_ratio: float  # max / min points per FTE-available day, among radiologists who may take PDS
     spread_points: float  # max - min normalised load (points for an average radiologist)
     zero_load: int  # radiologists who may take PDS and got none
+    # The same ratio inside each group of radiologists linked by shared credentials, worst group: what a rota can
+    # still even out. Between groups that share no site, loads are set by the sites' needs, not by the rota.
+    spread_ratio_within_groups: float = float("nan")
+    groups: int = 0
 
     def as_dict(self) -> dict[str, float | int]:
         return {
             "spread_ratio_max_min": round(self.spread_ratio, 3),
             "spread_normalised_points": round(self.spread_points, 2),
             "radiologists_without_duty": self.zero_load,
+            "spread_ratio_within_credential_groups": round(self.spread_ratio_within_groups, 3),
+            "credential_groups": self.groups,
         }
+
+
+def credential_groups(scenario: Scenario, radiologists: list[str]) -> dict[str, str]:
+    """Each radiologist's group: radiologists are linked when they may read for a common PDS site.
+
+    The group is named after its alphabetically first PDS site.
+    """
+    pds_sites = {s.site_id for s in scenario.pds_sites}
+    parent = {site: site for site in pds_sites}
+
+    def root(site: str) -> str:
+        while parent[site] != site:
+            parent[site] = parent[parent[site]]
+            site = parent[site]
+        return site
+
+    for r in radiologists:
+        sites = sorted(scenario.radiologist(r).sites & pds_sites)
+        for other in sites[1:]:
+            a, b = root(sites[0]), root(other)
+            parent[max(a, b)] = min(a, b)
+    groups = {}
+    for r in radiologists:
+        sites = sorted(scenario.radiologist(r).sites & pds_sites)
+        groups[r] = min((root(s) for s in sites), default="")
+    return groups
 
 
 def fairness(scenario: Scenario, assignments: Iterable[Assignment]) -> Fairness:
@@ -60,7 +92,15 @@ def fairness(scenario: Scenario, assignments: Iterable[Assignment]) -> Fairness:
             }
         )
     frame = pd.DataFrame(rows)
+    group_of = credential_groups(scenario, eligible)
+    if len(frame):
+        frame.insert(1, "group", [group_of[r] for r in frame["radiologist_id"]])
     per_day = frame["points_per_fte_day"] if len(frame) else pd.Series([0.0])
+    within = [
+        float(g.max() / g.min()) if g.min() > 0 else float("inf")
+        for _, g in (frame.groupby("group")["points_per_fte_day"] if len(frame) else [])
+        if len(g) > 1
+    ]
     mean_share = total_share / max(len(eligible), 1)
     normalised = [
         float(points) * mean_share / share[r]
@@ -71,4 +111,6 @@ def fairness(scenario: Scenario, assignments: Iterable[Assignment]) -> Fairness:
         spread_ratio=float(per_day.max() / per_day.min()) if per_day.min() > 0 else float("inf"),
         spread_points=float(max(normalised) - min(normalised)),
         zero_load=int((frame["points"] == 0).sum()) if len(frame) else 0,
+        spread_ratio_within_groups=max(within, default=float("nan")),
+        groups=len(set(group_of.values())),
     )

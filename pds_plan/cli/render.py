@@ -78,6 +78,12 @@ def show_run(console: Console, result: RunResult, folder: Path) -> None:
         f"fairness (max/min points per FTE-available day): {fair['spread_ratio_max_min']:.2f}"
         f"   greedy baseline: {base['spread_ratio_max_min']:.2f}"
     )
+    if fair["credential_groups"] > 1:
+        lines.append(
+            f"  within the {fair['credential_groups']} groups of radiologists sharing credentials: "
+            f"{fair['spread_ratio_within_credential_groups']:.2f}   greedy: "
+            f"{base['spread_ratio_within_credential_groups']:.2f}"
+        )
     check = summary["rule_check"]["violations"]
     lines.append("rule check: no violation" if not check else f"[bold red]rule check: {check} violation(s)[/]")
     lines.append(f"written to {folder}")

@@ -1,0 +1,29 @@
+from dataclasses import replace
+
+from pds_plan.analysis.fairness import credential_groups, fairness
+from pds_plan.domain.model import Radiologist
+from pds_plan.optimise.greedy import greedy_rota
+
+
+def test_radiologists_sharing_a_site_form_one_group(tiny):
+    groups = credential_groups(tiny, ["R1", "R2", "R3", "R4", "R5"])
+    assert set(groups.values()) == {"metz"}
+
+
+def test_sites_read_by_separate_teams_make_separate_groups_and_a_within_group_spread(tiny):
+    teams = (
+        Radiologist("N1", "Dr N1", "nancy", 1.0, frozenset({"nancy"})),
+        Radiologist("N2", "Dr N2", "nancy", 1.0, frozenset({"nancy"})),
+        Radiologist("N3", "Dr N3", "nancy", 1.0, frozenset({"nancy"})),
+        Radiologist("M1", "Dr M1", "metz", 1.0, frozenset({"metz", "verdun"})),
+        Radiologist("M2", "Dr M2", "metz", 1.0, frozenset({"metz", "verdun"})),
+        Radiologist("M3", "Dr M3", "verdun", 1.0, frozenset({"metz", "verdun"})),
+    )
+    split = replace(tiny, radiologists=teams, availability=(), pins=(), pools=())
+    assert credential_groups(split, [r.radiologist_id for r in teams]) == {
+        "N1": "nancy", "N2": "nancy", "N3": "nancy", "M1": "metz", "M2": "metz", "M3": "metz",
+    }  # fmt: skip
+    result = fairness(split, greedy_rota(split).assignments)
+    assert result.groups == 2
+    assert result.spread_ratio_within_groups <= result.spread_ratio
+    assert set(result.per_radiologist["group"]) == {"nancy", "metz"}
