@@ -10,7 +10,7 @@ import pandas as pd
 
 from pds_plan.domain.calendar import build_calendar
 from pds_plan.domain.model import Scenario
-from pds_plan.domain.rota import Assignment, fair_share_weights, period_points
+from pds_plan.domain.rota import Assignment, credential_groups, fair_share_weights, period_points
 
 
 @dataclass(frozen=True)
@@ -32,32 +32,6 @@ class Fairness:
             "spread_ratio_within_credential_groups": round(self.spread_ratio_within_groups, 3),
             "credential_groups": self.groups,
         }
-
-
-def credential_groups(scenario: Scenario, radiologists: list[str]) -> dict[str, str]:
-    """Each radiologist's group: radiologists are linked when they may read for a common PDS site.
-
-    The group is named after its alphabetically first PDS site.
-    """
-    pds_sites = {s.site_id for s in scenario.pds_sites}
-    parent = {site: site for site in pds_sites}
-
-    def root(site: str) -> str:
-        while parent[site] != site:
-            parent[site] = parent[parent[site]]
-            site = parent[site]
-        return site
-
-    for r in radiologists:
-        sites = sorted(scenario.radiologist(r).sites & pds_sites)
-        for other in sites[1:]:
-            a, b = root(sites[0]), root(other)
-            parent[max(a, b)] = min(a, b)
-    groups = {}
-    for r in radiologists:
-        sites = sorted(scenario.radiologist(r).sites & pds_sites)
-        groups[r] = min((root(s) for s in sites), default="")
-    return groups
 
 
 def fairness(scenario: Scenario, assignments: Iterable[Assignment]) -> Fairness:

@@ -84,3 +84,29 @@ def blocks_of(radiologist_id: str, periods: list[Period]) -> list[Block]:
             blocks.append([period])
             end = period.end_utc
     return [Block(radiologist_id, tuple(b)) for b in blocks]
+
+
+def credential_groups(scenario: Scenario, radiologists: list[str]) -> dict[str, str]:
+    """Each radiologist's group: radiologists are linked when they may read for a common PDS site.
+
+    The group is named after its alphabetically first PDS site.
+    """
+    pds_sites = {s.site_id for s in scenario.pds_sites}
+    parent = {site: site for site in pds_sites}
+
+    def root(site: str) -> str:
+        while parent[site] != site:
+            parent[site] = parent[parent[site]]
+            site = parent[site]
+        return site
+
+    for r in radiologists:
+        sites = sorted(scenario.radiologist(r).sites & pds_sites)
+        for other in sites[1:]:
+            a, b = root(sites[0]), root(other)
+            parent[max(a, b)] = min(a, b)
+    groups = {}
+    for r in radiologists:
+        sites = sorted(scenario.radiologist(r).sites & pds_sites)
+        groups[r] = min((root(s) for s in sites), default="")
+    return groups

@@ -12,7 +12,7 @@ from collections import defaultdict
 from ortools.sat.python import cp_model
 
 from pds_plan.domain.model import AvailabilityKind
-from pds_plan.domain.rota import fair_share_weights
+from pds_plan.domain.rota import credential_groups, fair_share_weights
 from pds_plan.optimise.rota_model import Penalty, RotaModel, link_or
 from pds_plan.optimise.rules import capacity_tenths, peak_load_tenths
 
@@ -44,23 +44,31 @@ def add_fairness(rota: RotaModel) -> None:
         model.add(load == factor * (rota.carried.get(r, 0) + earned))
         normalised[r] = load
     top = max(most_points * round(SCALE * mean_share / s) for s in share.values())
-    highest = model.new_int_var(0, top, "load_max")
-    lowest = model.new_int_var(0, top, "load_min")
-    for load in normalised.values():  # minimised, so bounds are enough: highest >= every load >= lowest
-        model.add(highest >= load)
-        model.add(lowest <= load)
-    rota.penalties.append(
-        Penalty("fairness_spread", "max - min normalised load", None, highest - lowest, weights.fairness_spread)
-    )
-    if weights.fairness_deviation:
-        # Distances to a common level (free, so it settles at the median): a sum over everybody, which guides the
-        # search better than the spread alone, where only the extremes count.
-        level = model.new_int_var(0, top, "load_level")
-        for r in radiologists:
-            distance = model.new_int_var(0, top, f"fair_distance[{r}]")
-            model.add(distance >= normalised[r] - level)
-            model.add(distance >= level - normalised[r])
-            rota.penalties.append(Penalty("fairness_deviation", r, None, distance, weights.fairness_deviation))
+    # Loads are evened out within each group of radiologists linked by shared credentials: between groups that
+    # share no site nothing can be traded, and a global spread would only measure the sites' different needs.
+    members: dict[str, list[str]] = defaultdict(list)
+    for r, group in credential_groups(rota.scenario, radiologists).items():
+        members[group].append(r)
+    for group, team in sorted(members.items()):
+        if len(team) < 2:
+            continue
+        highest = model.new_int_var(0, top, f"load_max[{group}]")
+        lowest = model.new_int_var(0, top, f"load_min[{group}]")
+        for r in team:  # minimised, so bounds are enough: highest >= every load >= lowest
+            model.add(highest >= normalised[r])
+            model.add(lowest <= normalised[r])
+        rota.penalties.append(
+            Penalty("fairness_spread", f"group of {group}", None, highest - lowest, weights.fairness_spread)
+        )
+        if weights.fairness_deviation:
+            # Distances to a common level (free, so it settles at the median): a sum over everybody, which guides
+            # the search better than the spread alone, where only the extremes count.
+            level = model.new_int_var(0, top, f"load_level[{group}]")
+            for r in team:
+                distance = model.new_int_var(0, top, f"fair_distance[{r}]")
+                model.add(distance >= normalised[r] - level)
+                model.add(distance >= level - normalised[r])
+                rota.penalties.append(Penalty("fairness_deviation", r, None, distance, weights.fairness_deviation))
 
 
 def add_requests(rota: RotaModel) -> None:

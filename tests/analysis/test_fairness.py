@@ -1,7 +1,8 @@
 from dataclasses import replace
 
-from pds_plan.analysis.fairness import credential_groups, fairness
+from pds_plan.analysis.fairness import fairness
 from pds_plan.domain.model import Radiologist
+from pds_plan.domain.rota import credential_groups
 from pds_plan.optimise.greedy import greedy_rota
 
 
