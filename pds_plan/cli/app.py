@@ -10,6 +10,7 @@ import typer
 from pds_plan.analysis.summary import summarise
 from pds_plan.cli import analyse as analyse_commands
 from pds_plan.cli import export as export_commands
+from pds_plan.cli import map as map_commands
 from pds_plan.cli import plot as plot_commands
 from pds_plan.cli import scenario as scenario_commands
 from pds_plan.cli import solve as solve_commands
@@ -40,6 +41,7 @@ app.command("check")(solve_commands.check_command)
 app.command("analyse")(analyse_commands.analyse_command)
 app.command("export")(export_commands.export_command)
 app.command("plot")(plot_commands.plot_command)
+app.command("map")(map_commands.map_command)
 
 
 @app.command("run")

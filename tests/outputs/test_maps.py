@@ -1,0 +1,164 @@
+from pathlib import Path
+
+import pytest
+import typer
+from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.figure import Figure
+from typer.testing import CliRunner
+
+from pds_plan.cli.map import map_command
+from pds_plan.errors import InputError
+from pds_plan.io.run_folder import load_run
+from pds_plan.io.scenario import load_scenario
+from pds_plan.optimise.rota_model import SolveOptions
+from pds_plan.outputs.maps import coverage_of, plot_coverage, short_name, write_map
+from pds_plan.outputs.run_folder import write_run
+from pds_plan.runs import solve
+
+TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
+
+app = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
+app.command("map")(map_command)
+
+
+@app.command("other")
+def _other() -> None:
+    """Keeps `map` a sub-command, as in pds-plan."""
+
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory) -> Path:
+    result = solve(load_scenario(TINY / "scenario.toml"), SolveOptions(time_limit=5, workers=1), "greedy")
+    return write_run(result, tmp_path_factory.mktemp("tiny") / "run")
+
+
+def draw(run: Path | None = None, date: str | None = None):
+    scenario = load_scenario(TINY / "scenario.toml")
+    rota = load_run(run).rota if run is not None else None
+    return scenario, plot_coverage(scenario, rota, date)
+
+
+def site_markers(ax) -> int:
+    return sum(
+        len(c.get_offsets())
+        for c in ax.collections
+        if isinstance(c, PathCollection) and (c.get_gid() or "").startswith("sites-")
+    )
+
+
+def link_segments(ax) -> int:
+    return sum(
+        len(c.get_segments())
+        for c in ax.collections
+        if isinstance(c, LineCollection) and c.get_gid() == "coverage-links"
+    )
+
+
+def test_map_is_in_lambert_93_metres_with_one_marker_per_site():
+    scenario, ax = draw()
+    xmin, xmax = ax.get_xlim()
+    ymin, ymax = ax.get_ylim()
+    assert 0.1e6 < xmin < xmax < 1.3e6
+    assert 6.0e6 < ymin < ymax < 7.2e6
+    assert ax.get_aspect() == 1.0
+    assert site_markers(ax) == len(scenario.sites)
+    assert isinstance(ax.get_figure(), Figure)
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "IGN – Admin Express COG 2018" in texts
+    assert "radiologists and volumes: synthetic" in texts
+    assert "km" in texts  # the scale bar
+    assert scenario.name in ax.get_title(loc="left")
+
+
+def test_a_run_draws_reading_lines_and_a_date_draws_that_nights_assignment(tiny_run):
+    scenario, ax = draw(tiny_run)
+    assert site_markers(ax) == len(scenario.sites)
+    rota = load_run(tiny_run).rota
+    coverage = coverage_of(scenario, rota)
+    assert set(coverage.pools) == {s.site_id for s in scenario.pds_sites}
+    if coverage.links:
+        assert link_segments(ax) == len(coverage.links)
+    night = coverage_of(scenario, rota, "2027-01-05")
+    homes = {r.radiologist_id: r.home_site for r in scenario.radiologists}
+    rows = rota[(rota["date"] == "2027-01-05") & (rota["period"] == "night")]
+    expected = {(s, homes[r]) for s, r in zip(rows["site_id"], rows["radiologist_id"], strict=True) if homes[r] != s}
+    assert set(night.links) == expected
+    # over the whole horizon, at least one site is read from another hospital on some night
+    assert any(coverage_of(scenario, rota, d).links for d in sorted(set(rota["date"])))
+
+
+def test_lines_are_drawn_for_a_run_on_a_night_with_pooling(tiny_run):
+    scenario = load_scenario(TINY / "scenario.toml")
+    rota = load_run(tiny_run).rota
+    day = next(d for d in sorted(set(rota["date"])) if coverage_of(scenario, rota, d).links)
+    ax = plot_coverage(scenario, rota, day)
+    assert link_segments(ax) >= 1
+    assert "actual assignment" in ax.get_title(loc="left")
+
+
+def test_unknown_date_is_bad_input(tiny_run):
+    scenario = load_scenario(TINY / "scenario.toml")
+    with pytest.raises(InputError):
+        coverage_of(scenario, load_run(tiny_run).rota, "2030-01-01")
+
+
+@pytest.mark.parametrize("suffix", ["png", "svg", "pdf"])
+def test_map_files_are_written(tiny_run, tmp_path, suffix):
+    out = tmp_path / f"map.{suffix}"
+    result = runner.invoke(app, ["map", str(tiny_run), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert data.startswith({"png": b"\x89PNG", "svg": b"<?xml", "pdf": b"%PDF"}[suffix])
+
+
+def test_a_scenario_without_a_run_is_mapped(tmp_path):
+    out = tmp_path / "sites.png"
+    result = runner.invoke(app, ["map", str(TINY / "scenario.toml"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 10_000
+
+
+def test_existing_file_is_kept_without_force(tiny_run, tmp_path):
+    out = tmp_path / "map.png"
+    out.write_bytes(b"keep me")
+    result = runner.invoke(app, ["map", str(tiny_run), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "already exists" in result.output
+    assert out.read_bytes() == b"keep me"
+    scenario = load_scenario(TINY / "scenario.toml")
+    with pytest.raises(Exception, match="already exists"):
+        write_map(scenario, out)
+    result = runner.invoke(app, ["map", str(tiny_run), "--out", str(out), "--force"])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("date", ["2030-01-01", "not-a-date"])
+def test_unknown_date_is_a_clean_exit_2(tiny_run, tmp_path, date):
+    out = tmp_path / "night.png"
+    result = runner.invoke(app, ["map", str(tiny_run), "--out", str(out), "--date", date])
+    assert result.exit_code == 2
+    assert "--date" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_date_without_a_run_and_unknown_format_are_refused(tmp_path):
+    result = runner.invoke(
+        app, ["map", str(TINY / "scenario.toml"), "--out", str(tmp_path / "x.png"), "--date", "2027-01-05"]
+    )
+    assert result.exit_code == 2
+    result = runner.invoke(app, ["map", str(TINY / "scenario.toml"), "--out", str(tmp_path / "x.jpg")])
+    assert result.exit_code == 2
+    assert not list(tmp_path.iterdir())
+
+
+def test_short_names_drop_the_kind_and_keep_sites_of_one_town_apart():
+    scenario = load_scenario(Path(__file__).parents[2] / "scenarios" / "lorraine-2027q1.toml")
+    names = {s.site_id: short_name(s, scenario.sites) for s in scenario.sites}
+    assert names["lor_epinal"] == "Épinal"
+    assert names["lor_nancy_central"] != names["lor_nancy_brabois"]
+    assert names["lor_nancy_central"].startswith("Nancy")
