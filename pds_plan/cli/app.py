@@ -57,8 +57,8 @@ def run(
     """The main job: validate a scenario, solve its rota, check it, analyse it and export it, in one run folder.
 
     The run folder gets the rota and its summary (as `solve`), the workload, turnaround, days-lost and cost
-    reports (as `analyse`) and the exports in exports/ (as `export --format all`). With no argument it runs the
-    bundled Lorraine 2027 Q1 scenario.
+    reports (as `analyse`), the exports in exports/ (as `export --format all`), map.png (as `map`) and the four
+    plots (as `plot`). With no argument it runs the bundled Lorraine 2027 Q1 scenario.
 
     \b
     Examples:
@@ -71,6 +71,9 @@ def run(
     folder = solve_commands.solve_and_write(path, out, SolveOptions(time_limit=time_limit), "cpsat", force, False)
     analyse_commands.analyse_command(run=folder, scenario=path, force=force)
     export_commands.export_command(run=folder, fmt="all", force=force)
+    map_commands.map_command(source=folder, out=folder / "map.png", force=force)
+    for kind in ("workload", "fairness", "sla", "calendar"):
+        plot_commands.plot_command(run=folder, kind=kind, out=folder / f"plot_{kind}.png", scenario=path, force=force)
     console.print(f"[bold]Done:[/] everything is in {folder}")
 
 

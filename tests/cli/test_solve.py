@@ -96,7 +96,16 @@ def test_run_validates_solves_analyses_and_exports_into_one_folder(tiny_path, tm
     out = tmp_path / "run"
     result = runner.invoke(app, ["run", str(tiny_path), "--out", str(out), "--time-limit", "5"])
     assert result.exit_code == 0, result.output
-    for name in ("rota.csv", "summary.json", "workload_sites.csv", "costs.csv", "exports/rota.xlsx"):
+    for name in (
+        "rota.csv",
+        "summary.json",
+        "workload_sites.csv",
+        "costs.csv",
+        "exports/rota.xlsx",
+        "map.png",
+        "plot_fairness.png",
+        "plot_calendar.png",
+    ):
         assert (out / name).is_file(), name
     assert len(list((out / "exports" / "calendars").glob("*.ics"))) == 5
     again = runner.invoke(app, ["run", str(tiny_path), "--out", str(out), "--time-limit", "5"])
