@@ -17,3 +17,19 @@ def tiny(tiny_path: Path):
     from pds_plan import load_scenario
 
     return load_scenario(tiny_path)
+
+
+@pytest.fixture(scope="session")
+def greedy_run():
+    """Writes the run folder of a scenario folder solved by the greedy baseline: fast and deterministic.
+
+    Returns a function (scenario_folder, out) -> out, so that each test module can make its own folders.
+    """
+    from pds_plan import load_scenario
+    from pds_plan.outputs.run_folder import write_run
+    from pds_plan.runs import solve
+
+    def make(scenario_folder: Path, out: Path) -> Path:
+        return write_run(solve(load_scenario(scenario_folder / "scenario.toml"), method="greedy"), out)
+
+    return make

@@ -41,6 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pds_plan.domain.model import PdsHours, PeriodKind, Scenario
+from pds_plan.errors import InputError, Problem, display_path
 
 HOURS_PER_DAY = 24
 MINUTES_PER_HOUR = 60
@@ -279,3 +280,17 @@ def pool_arrival_rates(
             for modality, rate in rates.items():
                 summed[modality] = summed.get(modality, 0.0) + rate
     return total
+
+
+def scenario_profile(scenario: Scenario) -> ArrivalProfile | None:
+    """The scenario's [profile] table (weights per hourly slot, `profile_from_table`), or None for the default."""
+    table = scenario.settings.get("profile")
+    if table is None:
+        return None
+    where = display_path(scenario.source) if scenario.source else "scenario"
+    if not isinstance(table, dict):
+        raise InputError([Problem(where, f"[profile] must be a table, not {table!r}")])
+    try:
+        return profile_from_table(table, scenario.hours, source=f"{where} [profile]")
+    except (ValueError, TypeError) as error:
+        raise InputError([Problem(where, f"[profile]: {error}")]) from None

@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from pds_plan.analysis.cost import Costs, cost_settings, costs, describe_settings
-from pds_plan.analysis.profile import ArrivalProfile, profile_from_table
+from pds_plan.analysis.profile import scenario_profile
 from pds_plan.analysis.sla import DEFAULT_REPLICATIONS, DEFAULT_TARGET_MINUTES
 from pds_plan.analysis.workload import Workload, workload
 from pds_plan.cli.common import clean_errors, console, errors, report_problems
@@ -37,20 +37,6 @@ def scenario_of_run(run: RunFolder, scenario: Path | None) -> Path:
     recorded = run.manifest.get("scenario_file")
     why = f"records scenario file '{recorded}', which is not found" if recorded else "records no scenario file"
     raise InputError([Problem(display_path(run.path / "manifest.json"), f"{why}: pass --scenario FILE")])
-
-
-def scenario_profile(scenario: Scenario) -> ArrivalProfile | None:
-    """The scenario's [profile] table (weights per hourly slot, `profile_from_table`), or None for the default."""
-    table = scenario.settings.get("profile")
-    if table is None:
-        return None
-    where = display_path(scenario.source) if scenario.source else "scenario"
-    if not isinstance(table, dict):
-        raise InputError([Problem(where, f"[profile] must be a table, not {table!r}")])
-    try:
-        return profile_from_table(table, scenario.hours, source=f"{where} [profile]")
-    except (ValueError, TypeError) as error:
-        raise InputError([Problem(where, f"[profile]: {error}")]) from None
 
 
 def _scenario_differs(run: RunFolder, path: Path) -> bool:

@@ -6,24 +6,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from pds_plan import load_scenario
-from pds_plan.cli.analyse import analyse_command
+from pds_plan.cli.app import app
 from pds_plan.outputs.run_folder import write_run
 from pds_plan.outputs.workload_report import REPORT_FILES
 from pds_plan.runs import solve
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny" / "scenario.toml"
 runner = CliRunner()
-app = typer.Typer()
-app.command("analyse")(analyse_command)
-
-
-@app.callback()
-def main() -> None:
-    """A local app holding only the command under test."""
 
 
 @pytest.fixture(scope="module")

@@ -5,33 +5,19 @@ from pathlib import Path
 import icalendar
 import openpyxl
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from pds_plan.cli.export import export_command
-from pds_plan.io.scenario import load_scenario
-from pds_plan.optimise.rota_model import SolveOptions
-from pds_plan.outputs.run_folder import write_run
-from pds_plan.runs import solve
+from pds_plan.cli.app import app
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
-
-app = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
-app.command("export")(export_command)
-
-
-@app.command("other")
-def _other() -> None:
-    """Keeps `export` a sub-command, as in pds-plan."""
 
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory) -> Path:
-    result = solve(load_scenario(TINY / "scenario.toml"), SolveOptions(time_limit=5, workers=1), "greedy")
-    return write_run(result, tmp_path_factory.mktemp("tiny") / "run")
+def tiny_run(tmp_path_factory, greedy_run) -> Path:
+    return greedy_run(TINY, tmp_path_factory.mktemp("tiny") / "run")
 
 
 def export(*args: str):

@@ -7,8 +7,6 @@ import pandas as pd
 import pytest
 
 from pds_plan.errors import InputError, OutputExistsError
-from pds_plan.io.scenario import load_scenario
-from pds_plan.optimise.rota_model import SolveOptions
 from pds_plan.outputs.exports import (
     GRID_CSV,
     LONG_CSV,
@@ -19,16 +17,9 @@ from pds_plan.outputs.exports import (
     render_csv,
     site_labels,
 )
-from pds_plan.outputs.run_folder import write_run
-from pds_plan.runs import solve
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def solved_run(scenario_folder: Path, out: Path) -> Path:
-    result = solve(load_scenario(scenario_folder / "scenario.toml"), SolveOptions(time_limit=5, workers=1), "greedy")
-    return write_run(result, out)
 
 
 def hostile_scenario(folder: Path) -> Path:
@@ -42,14 +33,14 @@ def hostile_scenario(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory) -> Path:
-    return solved_run(TINY, tmp_path_factory.mktemp("tiny") / "run")
+def tiny_run(tmp_path_factory, greedy_run) -> Path:
+    return greedy_run(TINY, tmp_path_factory.mktemp("tiny") / "run")
 
 
 @pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory) -> Path:
+def hostile_run(tmp_path_factory, greedy_run) -> Path:
     base = tmp_path_factory.mktemp("hostile")
-    return solved_run(hostile_scenario(base / "scenario"), base / "run")
+    return greedy_run(hostile_scenario(base / "scenario"), base / "run")
 
 
 def read_csv(data: bytes, separator: str = ",") -> list[list[str]]:

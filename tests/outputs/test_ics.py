@@ -11,8 +11,6 @@ import pytest
 
 from pds_plan.errors import OutputExistsError
 from pds_plan.io.run_folder import load_run
-from pds_plan.io.scenario import load_scenario
-from pds_plan.optimise.rota_model import SolveOptions
 from pds_plan.outputs.calendar_ics import (
     PARIS_VTIMEZONE,
     event_uid,
@@ -22,8 +20,6 @@ from pds_plan.outputs.calendar_ics import (
     write_ics,
 )
 from pds_plan.outputs.exports import export_run
-from pds_plan.outputs.run_folder import write_run
-from pds_plan.runs import solve
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 PARIS = ZoneInfo("Europe/Paris")
@@ -31,9 +27,8 @@ STAMP = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory) -> Path:
-    result = solve(load_scenario(TINY / "scenario.toml"), SolveOptions(time_limit=5, workers=1), "greedy")
-    return write_run(result, tmp_path_factory.mktemp("tiny") / "run")
+def tiny_run(tmp_path_factory, greedy_run) -> Path:
+    return greedy_run(TINY, tmp_path_factory.mktemp("tiny") / "run")
 
 
 def blocks_by_radiologist(run: Path) -> dict[str, list[dict[str, str]]]:

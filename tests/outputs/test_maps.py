@@ -1,38 +1,25 @@
 from pathlib import Path
 
 import pytest
-import typer
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
-from pds_plan.cli.map import map_command
+from pds_plan.cli.app import app
 from pds_plan.errors import InputError
 from pds_plan.io.run_folder import load_run
 from pds_plan.io.scenario import load_scenario
-from pds_plan.optimise.rota_model import SolveOptions
 from pds_plan.outputs.maps import coverage_of, plot_coverage, short_name, write_map
-from pds_plan.outputs.run_folder import write_run
-from pds_plan.runs import solve
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
-
-app = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
-app.command("map")(map_command)
-
-
-@app.command("other")
-def _other() -> None:
-    """Keeps `map` a sub-command, as in pds-plan."""
 
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory) -> Path:
-    result = solve(load_scenario(TINY / "scenario.toml"), SolveOptions(time_limit=5, workers=1), "greedy")
-    return write_run(result, tmp_path_factory.mktemp("tiny") / "run")
+def tiny_run(tmp_path_factory, greedy_run) -> Path:
+    return greedy_run(TINY, tmp_path_factory.mktemp("tiny") / "run")
 
 
 def draw(run: Path | None = None, date: str | None = None):

@@ -2,13 +2,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-import typer
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
+from pds_plan.cli.app import app
 from pds_plan.cli.app import app as main_app
-from pds_plan.cli.plot import plot_command
 from pds_plan.io.rota import load_rota
 from pds_plan.io.run_folder import load_run
 from pds_plan.io.scenario import load_scenario
@@ -23,14 +22,6 @@ from pds_plan.outputs.plots import (
 )
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
-
-app = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
-app.command("plot")(plot_command)
-
-
-@app.command("other")
-def _other() -> None:
-    """Keeps `plot` a sub-command, as in pds-plan."""
 
 
 runner = CliRunner()

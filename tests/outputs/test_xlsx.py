@@ -10,28 +10,19 @@ import pandas as pd
 import pytest
 
 from pds_plan.errors import OutputExistsError
-from pds_plan.io.scenario import load_scenario
-from pds_plan.optimise.rota_model import SolveOptions
 from pds_plan.outputs.exports import export_run
-from pds_plan.outputs.run_folder import write_run
 from pds_plan.outputs.xlsx import render_xlsx, write_xlsx
-from pds_plan.runs import solve
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 
 
-def solved_run(scenario_folder: Path, out: Path) -> Path:
-    result = solve(load_scenario(scenario_folder / "scenario.toml"), SolveOptions(time_limit=5, workers=1), "greedy")
-    return write_run(result, out)
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory, greedy_run) -> Path:
+    return greedy_run(TINY, tmp_path_factory.mktemp("tiny") / "run")
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory) -> Path:
-    return solved_run(TINY, tmp_path_factory.mktemp("tiny") / "run")
-
-
-@pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory) -> Path:
+def hostile_run(tmp_path_factory, greedy_run) -> Path:
     """The tiny scenario with a radiologist named =HYPERLINK("x") and a site named @CH Verdun."""
     base = tmp_path_factory.mktemp("hostile")
     shutil.copytree(TINY, base / "scenario")
@@ -39,7 +30,7 @@ def hostile_run(tmp_path_factory) -> Path:
     (base / "scenario" / "radiologists.csv").write_text(radiologists.replace("Dr A (test)", '"=HYPERLINK(""x"")"'))
     sites = (base / "scenario" / "sites.csv").read_text()
     (base / "scenario" / "sites.csv").write_text(sites.replace("CH Verdun (test)", "@CH Verdun"))
-    return solved_run(base / "scenario", base / "run")
+    return greedy_run(base / "scenario", base / "run")
 
 
 def load(run: Path, **options) -> openpyxl.Workbook:
