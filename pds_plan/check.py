@@ -144,7 +144,8 @@ def _credentials_and_availability(scenario: Scenario, duties: list[_Duty]) -> li
 
 
 def _at_once(scenario: Scenario, r: str, mine: list[_Duty], peak: dict) -> list[Violation]:
-    """Sweep the radiologist's periods in time: how many sites, and how much peak reading, at each instant."""
+    """Sweep the radiologist's periods in time: how many sites and pools, and how much peak reading, at each
+    instant."""
     found = []
     limit = scenario.rules.max_sites_per_radiologist
     cap = scenario.rules.max_peak_reading_minutes_per_hour
@@ -152,13 +153,14 @@ def _at_once(scenario: Scenario, r: str, mine: list[_Duty], peak: dict) -> list[
         [(d.period.start_utc, 1, i) for i, d in enumerate(mine)]
         + [(d.period.end_utc, 0, i) for i, d in enumerate(mine)]
     )  # ends (0) sort before starts (1) at the same instant: touching periods are not simultaneous
+    pool_of = {m.site_id: m.pool_id for m in scenario.pools}
     open_now: set[int] = set()
-    reported_sites = reported_load = False
+    reported_sites = reported_load = reported_pools = False
     for _, is_start, i in events:
         if not is_start:
             open_now.discard(i)
             if not open_now:
-                reported_sites = reported_load = False
+                reported_sites = reported_load = reported_pools = False
             continue
         open_now.add(i)
         current = [mine[j] for j in sorted(open_now)]
@@ -171,6 +173,19 @@ def _at_once(scenario: Scenario, r: str, mine: list[_Duty], peak: dict) -> list[
                     "max_sites",
                     f"{r} covers {len(sites)} sites at once from {when:%Y-%m-%d %H:%M} "
                     f"({', '.join(sites)}); at most {limit}",
+                    r,
+                    None,
+                    when,
+                )
+            )
+        pools = sorted({pool_of[d.assignment.site_id] for d in current if d.assignment.site_id in pool_of})
+        if len(pools) > 1 and not reported_pools:
+            reported_pools = True
+            found.append(
+                Violation(
+                    "one_pool",
+                    f"{r} reads {len(pools)} pools at once from {when:%Y-%m-%d %H:%M} ({', '.join(pools)}); "
+                    "a pool of pools.csv has a reader of its own",
                     r,
                     None,
                     when,

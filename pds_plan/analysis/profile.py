@@ -11,8 +11,10 @@ The arrival rate of modality m at a site in slot k of a period of kind p is
 
     λ_m(k) = N_m,p · w_p(k) / d_p(k)     exams per hour,
 
-where N_m,p is the site's mean exams per period (volumes.csv), w_p(k) the profile weight (Σ_k w_p(k) = 1) and
-d_p(k) the slot's duration in hours (1, or less for a last partial slot), so that Σ_k λ_m(k) d_p(k) = N_m,p.
+where N_m,p is the site's mean exams per period (volumes.csv) that the radiologist on call reads during the period
+(`Reading.read_on_call_share`: the others are reported the next day or never read remotely), w_p(k) the profile
+weight (Σ_k w_p(k) = 1) and d_p(k) the slot's duration in hours (1, or less for a last partial slot), so that
+Σ_k λ_m(k) d_p(k) = N_m,p.
 
 Default profile: ASSUMED shapes, informed by one public source
 -------------------------------------------------------------
@@ -236,8 +238,9 @@ def arrival_rates(
     """Arrival rate (exams per hour) of each modality of a site in each hourly slot of a period kind.
 
     λ_m(k) = N_m · w(k) / d(k), with N_m the site's mean exams per period of this kind and modality (volumes.csv,
-    ``scenario.volumes``), w(k) the profile weight and d(k) the slot's duration in hours (`slot_hours`); hence
-    Σ_k λ_m(k) d(k) = N_m. Modalities without a volume line are absent (rate 0).
+    ``scenario.volumes``) that the radiologist on call reads (`Reading.read_on_call_share`), w(k) the profile
+    weight and d(k) the slot's duration in hours (`slot_hours`); hence Σ_k λ_m(k) d(k) = N_m. Modalities without a
+    volume line are absent (rate 0).
 
     Parameters
     ----------
@@ -261,7 +264,7 @@ def arrival_rates(
     means: dict[str, float] = defaultdict(float)
     for volume in scenario.volumes:
         if volume.site_id == site_id and volume.period == kind:
-            means[volume.modality] += volume.mean_exams
+            means[volume.modality] += volume.mean_exams * scenario.reading.read_on_call_share(volume.modality)
     durations = slot_hours(scenario.hours, kind)
     return [
         (k, {modality: mean * weight / duration for modality, mean in means.items()})

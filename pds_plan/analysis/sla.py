@@ -279,13 +279,14 @@ class SlaResult:
         Mean arrival-to-report time (to compare with the 17 minutes reported by a teleradiology company).
     share_within_target_if_idle
         Share of simulated exams whose reading alone (no wait) fits the target: the ceiling no pooling can beat,
-        set by the reading minutes and their spread (an 18-minute CT with cv 0.5 exceeds 30 minutes 10 % of the
+        set by the reading minutes and their spread (a 12-minute CT with cv 0.5 exceeds 30 minutes 1 % of the
         time).
     peak_utilisation
         Expected reading minutes arriving in the busiest slot per hour / 60: max_k Σ_m λ_m(k) E[S_m] / 60 (not
         simulated; above 1 the backlog grows during that hour).
     expected_exams
-        Mean exams of one period of the pool (volumes.csv).
+        Mean exams of one period of the pool that the radiologist on call reads (volumes.csv times
+        `Reading.read_on_call_share`).
     exams_simulated, replications
         Exams over all replications, and the number of replications (simulated periods).
     """

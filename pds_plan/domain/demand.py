@@ -27,11 +27,13 @@ def expected_exams_by_site(scenario: Scenario, periods: Iterable[Period]) -> dic
 
 
 def reading_minutes_per_period(scenario: Scenario) -> dict[tuple[str, PeriodKind], float]:
-    """Expected reading minutes (overhead included) of one occurrence of each period kind at each site."""
+    """Expected minutes the radiologist on call spends reading (overhead included) during one occurrence of each
+    period kind at each site: only the exams read on call (`Reading.read_on_call_share`) count."""
+    reading = scenario.reading
     minutes: dict[tuple[str, PeriodKind], float] = defaultdict(float)
     for volume in scenario.volumes:
-        minutes[(volume.site_id, volume.period)] += volume.mean_exams * scenario.reading.minutes_per_exam(
-            volume.modality
+        minutes[(volume.site_id, volume.period)] += (
+            volume.mean_exams * reading.read_on_call_share(volume.modality) * reading.minutes_per_exam(volume.modality)
         )
     return dict(minutes)
 

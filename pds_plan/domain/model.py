@@ -180,15 +180,30 @@ class Weights:
 
 @dataclass(frozen=True)
 class Reading:
-    """Reading minutes per exam by modality plus an overhead per exam (download, call with the emergency doctor)."""
+    """What the radiologist on call reads during a PDS period, and how long it takes.
 
-    minutes: tuple[tuple[str, float], ...] = (("CT", 15.0), ("MRI", 20.0), ("XR", 5.0), ("US", 10.0))
-    overhead_minutes: float = 3.0
+    Minutes per exam are the reading itself, by modality, plus an overhead per exam (download, call with the
+    emergency doctor). A national teleradiology company reports a mean of 17 minutes from an image's arrival to its
+    report, queueing included (DOMAIN.md), so the mean reading of an emergency CT must be well under that: 10 minutes
+    plus 2 of overhead is assumed. Not every PDS exam is read during the period: PDS reports are due within 30
+    minutes, non-urgent reads the next day (the Picardie pilot). `read_on_call_share` is the share of a modality's
+    exams read by the radiologist on call during the period: every CT and MRI, an assumed 30 % of plain X-rays (the
+    others are read by the emergency doctor and reported the next day) and no ultrasound, which is done at the
+    bedside and cannot be read remotely. A scenario's [reading] table may change all of these.
+    """
+
+    minutes: tuple[tuple[str, float], ...] = (("CT", 10.0), ("MRI", 20.0), ("XR", 5.0), ("US", 10.0))
+    overhead_minutes: float = 2.0
+    read_on_call: tuple[tuple[str, float], ...] = (("CT", 1.0), ("MRI", 1.0), ("US", 0.0), ("XR", 0.3))
     # Ratio of the peak hour's arrivals to the period's average hour: ANAP notes night activity peaks 20:00-midnight.
     peak_factor: float = 1.8
 
     def minutes_per_exam(self, modality: str) -> float:
         return dict(self.minutes).get(modality, 10.0) + self.overhead_minutes
+
+    def read_on_call_share(self, modality: str) -> float:
+        """Share of a modality's PDS exams read by the radiologist on call during the period (1 if not set)."""
+        return dict(self.read_on_call).get(modality, 1.0)
 
 
 @dataclass(frozen=True)

@@ -175,27 +175,39 @@ def _dataclass_from_table(reader: TomlReader, table: str, cls: type[T]) -> T:
     return cls(**values)
 
 
-def _reading(reader: TomlReader) -> Reading:
-    defaults = Reading()
-    table = reader.table("reading")
-    minutes = dict(defaults.minutes)
-    per_modality = table.get("minutes", {})
+def _modality_table(
+    reader: TomlReader, key: str, defaults: tuple[tuple[str, float], ...], example: str, valid: str
+) -> tuple[tuple[str, float], ...]:
+    """A [reading] sub-table of numbers per modality, such as minutes = {CT = 10, XR = 5}."""
+    values = dict(defaults)
+    per_modality = reader.table("reading").get(key, {})
     if not isinstance(per_modality, Mapping):
-        reader.error("reading", "minutes", "expected a table such as {CT = 15, XR = 5}")
+        reader.error("reading", key, f"expected a table such as {example}")
         per_modality = {}
     for modality, value in per_modality.items():
+        number_ok = not isinstance(value, bool) and isinstance(value, int | float)
+        in_range = number_ok and (0 <= value <= 1 if valid == "a share from 0 to 1" else value > 0)
         if modality not in MODALITIES:
-            reader.error("reading", "minutes", f"unknown modality '{modality}' (expected {', '.join(MODALITIES)})")
-        elif isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            reader.error("reading", "minutes", f"{modality} = {value!r}: expected minutes > 0")
+            reader.error("reading", key, f"unknown modality '{modality}' (expected {', '.join(MODALITIES)})")
+        elif not in_range:
+            reader.error("reading", key, f"{modality} = {value!r}: expected {valid}")
         else:
-            minutes[modality] = float(value)
-    for key in table:
-        if key not in {"minutes", "overhead_minutes", "peak_factor"}:
-            reader.warn("reading", key, "unknown key, ignored (known: minutes, overhead_minutes, peak_factor)")
+            values[modality] = float(value)
+    return tuple(sorted(values.items()))
+
+
+def _reading(reader: TomlReader) -> Reading:
+    defaults = Reading()
+    known = ("minutes", "overhead_minutes", "read_on_call", "peak_factor")
+    for key in reader.table("reading"):
+        if key not in known:
+            reader.warn("reading", key, f"unknown key, ignored (known: {', '.join(known)})")
     return Reading(
-        minutes=tuple(sorted(minutes.items())),
+        minutes=_modality_table(reader, "minutes", defaults.minutes, "{CT = 10, XR = 5}", "minutes > 0"),
         overhead_minutes=reader.number("reading", "overhead_minutes", defaults.overhead_minutes, 0),
+        read_on_call=_modality_table(
+            reader, "read_on_call", defaults.read_on_call, "{CT = 1, XR = 0.3}", "a share from 0 to 1"
+        ),
         peak_factor=reader.number("reading", "peak_factor", defaults.peak_factor, 1),
     )
 

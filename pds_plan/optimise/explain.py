@@ -25,6 +25,7 @@ RULE_WORDS = {
     "monthly_limit": "{subject} stays under the monthly on-call limit in {month}",
     "weekend_limit": "{subject} stays under the weekends-per-month limit in {month}",
     "pool": "pool {subject} read by one radiologist in {month}",
+    "one_pool": "{subject} reads one pool at a time in {month}",
     "pin": "the agreed assignment of {subject} in {month}",
 }
 
@@ -37,6 +38,7 @@ SUGGESTIONS = {
     "monthly_limit": "raise max_periods_per_month or credential more radiologists",
     "weekend_limit": "raise max_weekends_per_month or credential more radiologists",
     "pool": "split the pool in pools.csv or credential its radiologists for all its sites",
+    "one_pool": "merge small pools in pools.csv or credential more radiologists for them",
     "pin": "remove or change the pin in pins.csv",
 }
 

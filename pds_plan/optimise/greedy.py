@@ -89,10 +89,13 @@ class _Greedy:
                 >= rules.max_weekends_per_month
             ):
                 return False
+        pool = self.pool_of.get(period.site_id)
         for group in self.groups_of[w]:
             mine = [s for g in group for s in state.slots_in.get((r, g), [])]
             if len(mine) + 1 > rules.max_sites_per_radiologist:
                 return False
+            if pool is not None and any(self.pool_of.get(plan.slots[s].site_id, pool) != pool for s in mine):
+                return False  # already reading another pool at that time
             if self.loads is not None and mine and sum(self.loads[s] for s in mine) + self.loads[slot] > self.cap:
                 return False
         return True

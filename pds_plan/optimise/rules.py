@@ -155,6 +155,34 @@ def add_fixed_pools(rota: RotaModel) -> None:
                     rota.model.add(a == b).only_enforce_if(guard)
 
 
+def add_one_pool_at_once(rota: RotaModel) -> None:
+    """A radiologist reading a pool from pools.csv reads no other pool at the same time: each pool was designed (and
+    its turnaround checked) for one reader of its own. Sites outside pools.csv stay free to join anyone."""
+    pool_of = {member.site_id: member.pool_id for member in rota.scenario.pools}
+    if len(set(pool_of.values())) < 2:
+        return
+    for r in _radiologists(rota):
+        for group in rota.plan.overlapping:
+            reading: dict[str, list] = defaultdict(list)
+            for w in group:
+                for slot in rota.plan.windows[w].slots:
+                    pool = pool_of.get(rota.plan.slots[slot].site_id)
+                    if pool is not None and (r, slot) in rota.x:
+                        reading[pool].append(rota.x[(r, slot)])
+            if len(reading) < 2:
+                continue
+            pools = []
+            for pool, covering in sorted(reading.items()):
+                if len(covering) == 1:
+                    pools.append(covering[0])
+                else:
+                    reads = rota.model.new_bool_var(f"reads[{r}|{pool}|{group[0]}]")
+                    link_or(rota.model, reads, covering)
+                    pools.append(reads)
+            day = rota.plan.windows[group[0]].local_date
+            rota.model.add(sum(pools) <= 1).only_enforce_if(rota.guard("one_pool", r, day))
+
+
 def add_pins(rota: RotaModel) -> None:
     """Assignments agreed beforehand (pins.csv) are kept as they are."""
     slot_of = {period.key: slot for slot, period in enumerate(rota.plan.slots)}
@@ -177,6 +205,7 @@ HARD_RULES = (
     add_monthly_limit,
     add_weekend_limit,
     add_fixed_pools,
+    add_one_pool_at_once,
     add_pins,
 )
 

@@ -46,6 +46,11 @@ def scenario_with_costs(tmp_path, table):
     return load_scenario(path)
 
 
+def first_costs_key_row():
+    """The [costs] header follows the tiny scenario's last line and a blank line; its keys come next."""
+    return len((TINY / "scenario.toml").read_text(encoding="utf-8").splitlines()) + 3
+
+
 @pytest.fixture(scope="module")
 def tiny():
     return load_scenario(TINY / "scenario.toml")
@@ -111,7 +116,8 @@ def test_bad_costs_values_are_located_by_file_line_and_key(tmp_path):
     with pytest.raises(InputError) as error:
         cost_settings(scenario)
     problems = error.value.problems
-    assert [p.row for p in problems] == [19, 20, 21]
+    first_key = first_costs_key_row()
+    assert [p.row for p in problems] == [first_key, first_key + 1, first_key + 2]
     assert all(p.file.endswith("scenario.toml") for p in problems)
     assert "[costs] allowance_night: -5 is not an amount in euros (expected a number >= 0)" in str(problems[0])
     assert "[costs] fee_per_remote_exam: 'vingt'" in str(problems[1])
@@ -123,4 +129,4 @@ def test_unknown_costs_key_is_a_warning(tmp_path):
     settings, warnings, _ = cost_settings(scenario)
     assert settings == CostSettings()
     assert len(warnings) == 1 and "[costs] platfrom_per_year: unknown key" in str(warnings[0])
-    assert warnings[0].row == 19
+    assert warnings[0].row == first_costs_key_row()

@@ -86,7 +86,11 @@ def test_tiny_rates_are_the_mean_exams_spread_by_the_profile(tiny):
 def test_rates_integrate_back_to_the_mean_exams_of_volumes_csv(tiny, kind):
     durations = slot_hours(tiny.hours, kind)
     for site in tiny.sites:
-        expected = {v.modality: v.mean_exams for v in tiny.volumes if v.site_id == site.site_id and v.period == kind}
+        expected = {
+            v.modality: v.mean_exams * tiny.reading.read_on_call_share(v.modality)
+            for v in tiny.volumes
+            if v.site_id == site.site_id and v.period == kind
+        }
         totals = integral(arrival_rates(tiny, site.site_id, kind), durations)
         assert totals == pytest.approx(expected)
 
@@ -163,7 +167,10 @@ def test_bundled_scenarios_rates_integrate_back(path):
     for kind in PeriodKind:
         durations = slot_hours(scenario.hours, kind)
         for site in scenario.pds_sites:
+            # Only the exams read on call arrive in the radiologist's queue (none of the ultrasounds by default).
             expected = {
-                v.modality: v.mean_exams for v in scenario.volumes if v.site_id == site.site_id and v.period == kind
+                v.modality: v.mean_exams * scenario.reading.read_on_call_share(v.modality)
+                for v in scenario.volumes
+                if v.site_id == site.site_id and v.period == kind
             }
             assert integral(arrival_rates(scenario, site.site_id, kind), durations) == pytest.approx(expected)

@@ -106,10 +106,12 @@ def test_analyse_reports_bad_costs_with_file_and_key(run, tmp_path):
     folder = tmp_path / "scenario"
     shutil.copytree(TINY.parent, folder)
     scenario = folder / "scenario.toml"
-    scenario.write_text(scenario.read_text() + "\n[costs]\nfee_per_remote_exam = -1\n")
+    text = scenario.read_text()
+    scenario.write_text(text + "\n[costs]\nfee_per_remote_exam = -1\n")
+    key_row = len(text.splitlines()) + 3  # after the scenario's last line, a blank line and the [costs] header
     result = analyse(run, "--scenario", scenario)
     assert result.exit_code == 2
-    assert "scenario.toml:19: [costs] fee_per_remote_exam: -1 is not an amount in euros" in result.output
+    assert f"scenario.toml:{key_row}: [costs] fee_per_remote_exam: -1 is not an amount in euros" in result.output
     assert "differs from the scenario file the run was made from" in result.output
     assert not (run / "costs.csv").exists()
 

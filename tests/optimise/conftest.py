@@ -23,6 +23,7 @@ from pds_plan.domain.model import (
     AvailabilityKind,
     PeriodKind,
     Radiologist,
+    Reading,
     Rules,
     Scenario,
     Site,
@@ -33,6 +34,13 @@ from pds_plan.optimise.windows import plan_windows
 
 # A plain week of January 2027 in Meurthe-et-Moselle (54): no public holiday from Monday 4 to Sunday 17.
 MONDAY = dt.date(2027, 1, 4)
+
+
+HAND_MADE_READING = Reading(
+    minutes=(("CT", 15.0), ("MRI", 20.0), ("US", 10.0), ("XR", 5.0)),
+    overhead_minutes=3.0,
+    read_on_call=(("CT", 1.0), ("MRI", 1.0), ("US", 1.0), ("XR", 1.0)),
+)
 
 
 class Maker:
@@ -82,8 +90,10 @@ class Maker:
     ) -> Scenario:
         """A scenario from Monday 4 January 2027 for `days` days; `radiologists` maps an id to its credentials.
 
-        By default three radiologists: R1 and R2 read for every site, R3 for the first site only.
+        By default three radiologists: R1 and R2 read for every site, R3 for the first site only. A CT takes 15 + 3
+        reading minutes, every exam read on call (HAND_MADE_READING), whatever the package's defaults become.
         """
+        changes.setdefault("reading", HAND_MADE_READING)
         site_objects = tuple(s if isinstance(s, Site) else self.site(s) for s in sites)
         ids = [s.site_id for s in site_objects]
         if radiologists is None:

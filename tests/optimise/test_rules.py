@@ -14,6 +14,7 @@ from pds_plan.check import check_rota
 from pds_plan.domain.model import PeriodKind as K
 from pds_plan.domain.model import Pin, PoolMember
 from pds_plan.domain.rota import Assignment
+from pds_plan.optimise.greedy import greedy_rota
 from pds_plan.optimise.rules import (
     HARD_RULES,
     add_exact_coverage,
@@ -21,6 +22,7 @@ from pds_plan.optimise.rules import (
     add_max_block_length,
     add_max_sites_at_once,
     add_monthly_limit,
+    add_one_pool_at_once,
     add_peak_capacity,
     add_pins,
     add_rest_between_blocks,
@@ -41,6 +43,7 @@ def test_every_hard_rule_has_its_test_here():
         add_monthly_limit,
         add_weekend_limit,
         add_fixed_pools,
+        add_one_pool_at_once,
         add_pins,
     }
     assert set(HARD_RULES) == tested
@@ -353,6 +356,39 @@ def test_pool_forces_the_other_site_to_follow(make, harness):
     h = harness(_pooled(make), [add_exact_coverage, add_fixed_pools]).fix("R2", MON, K.NIGHT, "A")
     assert h.feasible()
     assert h.solver is not None and h.solver.boolean_value(h.x("R2", MON, K.NIGHT, "B"))
+
+
+def _two_pools(make):
+    pools = (PoolMember("P", "A"), PoolMember("P", "B"), PoolMember("Q", "C"))
+    everyone = {r: "ABCD" for r in ("R1", "R2", "R3", "R4", "R5")}
+    return make.scenario(sites="ABCD", radiologists=everyone, days=2, pools=pools)
+
+
+def test_one_pool_at_once_allows_a_pool_and_a_site_outside_pools(make, harness):
+    h = harness(_two_pools(make), [add_one_pool_at_once])
+    h.fix("R1", MON, K.NIGHT, "A").fix("R1", MON, K.NIGHT, "B").fix("R1", MON, K.NIGHT, "D")
+    assert h.feasible()
+
+
+def test_one_pool_at_once_refuses_two_pools_at_the_same_time(make, harness):
+    h = harness(_two_pools(make), [add_one_pool_at_once])
+    assert not h.fix("R1", MON, K.NIGHT, "A").fix("R1", MON, K.NIGHT, "C").feasible()
+
+
+def test_one_pool_at_once_allows_two_pools_at_different_times(make, harness):
+    h = harness(_two_pools(make), [add_one_pool_at_once])
+    assert h.fix("R1", MON, K.NIGHT, "A").fix("R1", TUE, K.NIGHT, "C").feasible()
+
+
+def test_one_pool_at_once_agrees_with_the_checker_and_greedy(make, harness):
+    scenario = _two_pools(make)
+    rota = {p.key: ("R1" if p.site_id in "AB" else "R2") for p in harness(scenario, []).rota.plan.slots}
+    rota[(MON, K.NIGHT, "C")] = "R1"
+    rules = {v.rule for v in check_rota(scenario, [Assignment(*key, r) for key, r in rota.items()])}
+    assert "one_pool" in rules
+    greedy = greedy_rota(scenario)
+    assert not greedy.uncovered
+    assert "one_pool" not in {v.rule for v in check_rota(scenario, list(greedy.assignments))}
 
 
 # --- pins -------------------------------------------------------------------------------------------------------
