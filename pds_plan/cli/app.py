@@ -12,6 +12,7 @@ from pds_plan.cli import analyse as analyse_commands
 from pds_plan.cli import export as export_commands
 from pds_plan.cli import map as map_commands
 from pds_plan.cli import plot as plot_commands
+from pds_plan.cli import pools as pools_commands
 from pds_plan.cli import scenario as scenario_commands
 from pds_plan.cli import solve as solve_commands
 from pds_plan.cli.common import clean_errors, console, scenario_or_default
@@ -42,6 +43,7 @@ app.command("analyse")(analyse_commands.analyse_command)
 app.command("export")(export_commands.export_command)
 app.command("plot")(plot_commands.plot_command)
 app.command("map")(map_commands.map_command)
+app.add_typer(pools_commands.pools_app, name="pools")
 
 
 @app.command("run")

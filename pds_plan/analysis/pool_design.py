@@ -1,0 +1,374 @@
+"""Which sites one radiologist can read together: pools that keep the 30-minute target, chosen with CP-SAT.
+
+A candidate pool is a set of up to `max_sites` PDS sites such that
+- enough radiologists hold a credential for every one of its sites (`min_radiologists`) to staff a rota;
+- the expected reading minutes at peak hour of its sites stay under the scenario's limit, the rule `solve` applies
+  (`Rules.max_peak_reading_minutes_per_hour`), so that `solve` accepts the pool;
+- one reader meets the turnaround target: in a seeded simulation of each period kind of the horizon, the share of
+  reports within `sla_minutes` is at least `sla_target` (`analysis.sla.simulate_pool`).
+Candidates are built by size; a set is not tried when one of its subsets failed already (adding a site only adds
+exams and removes credentialed radiologists). Every site is also a candidate on its own, whatever its figures,
+since every PDS site must be covered: a site that fails alone is kept alone and explained.
+
+The partition (`optimise.pool_partition`) then chooses the fewest pools, that is the fewest radiologists on call at
+once, and among those the most compact: the kilometres between the sites of each pool, plus a penalty for each
+pair of sites in different GHTs and for each pair in different départements.
+
+Staffing is counted in nights, the bulk of PDS time (a Saturday afternoon or a Sunday day is usually one block
+with the night after it): a pool needs a radiologist every night of the horizon, and a radiologist can be on call
+at most one night in two of the days they are available, since with 11 hours of rest two nights cannot follow each
+other; fewer when the scenario sets a monthly limit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from pyproj import Geod
+
+from pds_plan.analysis.profile import ArrivalProfile, scenario_profile
+from pds_plan.analysis.sla import DEFAULT_CV, DEFAULT_TARGET_MINUTES, SlaResult, simulate_pool
+from pds_plan.domain.calendar import Period, build_calendar
+from pds_plan.domain.demand import mean_exams_per_period, peak_reading_minutes_per_hour
+from pds_plan.domain.model import PeriodKind, PoolMember, Scenario, Site
+from pds_plan.optimise.pool_partition import Candidate, NoPartition, partition_sites
+from pds_plan.optimise.rota_model import month_limit
+
+GEOD = Geod(ellps="WGS84")
+
+
+@dataclass(frozen=True)
+class DesignSettings:
+    max_sites: int = 3
+    sla_minutes: float = DEFAULT_TARGET_MINUTES
+    sla_target: float = 0.95
+    min_radiologists: int = 3  # credentialed for every site of a pool of two or more sites
+    replications: int = 400
+    seed: int = 0
+    cv: float = DEFAULT_CV
+    km_other_ght: float = 30.0  # added per pair of sites in different GHTs
+    km_other_departement: float = 30.0  # added per pair of sites in different départements
+    time_limit: float = 30.0
+
+
+@dataclass(frozen=True)
+class PoolFigures:
+    """A candidate pool and what was found about it."""
+
+    site_ids: tuple[str, ...]
+    radiologists: tuple[str, ...]  # credentialed for every site
+    sla: dict[PeriodKind, SlaResult]
+    peak_reading_minutes: float  # per hour, the busiest period kind, as `solve`'s capacity rule counts them
+    spread_km: float
+    cost: int
+    nights: int  # nights of the horizon the pool must cover
+    refused: str | None = None  # why it may not be chosen (None: it may)
+
+    @property
+    def worst(self) -> SlaResult | None:
+        return min(self.sla.values(), key=lambda r: r.share_within_target) if self.sla else None
+
+
+@dataclass(frozen=True)
+class DesignedPool:
+    pool_id: str
+    figures: PoolFigures
+    meets_sla: bool
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PoolDesign:
+    scenario: Scenario
+    settings: DesignSettings
+    pools: tuple[DesignedPool, ...]
+    unpoolable: dict[str, str]  # site -> why no radiologist can read it at all
+    explanations: dict[str, str]  # site -> why it stays alone
+    candidates_tried: int
+    candidates_allowed: int
+    optimal: bool
+    seconds: float
+    kinds: tuple[PeriodKind, ...] = field(default=())
+
+    def members(self) -> tuple[PoolMember, ...]:
+        return tuple(PoolMember(p.pool_id, s) for p in self.pools for s in p.figures.site_ids)
+
+    def with_pools(self) -> Scenario:
+        """The scenario with these pools fixed, as `solve` will read them from pools.csv."""
+        return replace(self.scenario, pools=self.members())
+
+    @property
+    def on_call_at_night(self) -> int:
+        return len(self.pools)
+
+    def idle_radiologists(self) -> tuple[str, ...]:
+        """Radiologists credentialed for every site of no pool: with these pools fixed, they cannot be on call."""
+        able = {r for p in self.pools for r in p.figures.radiologists}
+        return tuple(sorted(r.radiologist_id for r in self.scenario.radiologists if r.radiologist_id not in able))
+
+
+class PoolDesignError(Exception):
+    pass
+
+
+def pair_cost(a: Site, b: Site, settings: DesignSettings) -> tuple[float, float]:
+    """Kilometres between two sites (on the ellipsoid), and the same plus the GHT and département penalties."""
+    _, _, metres = GEOD.inv(a.lon, a.lat, b.lon, b.lat)
+    km = metres / 1000
+    penalty = (settings.km_other_ght if (a.ght or a.site_id) != (b.ght or b.site_id) else 0.0) + (
+        settings.km_other_departement if a.departement != b.departement else 0.0
+    )
+    return km, km + penalty
+
+
+def radiologist_capacity(scenario: Scenario) -> dict[str, int]:
+    """Nights each radiologist could be on call over the horizon (module docstring)."""
+    days = [scenario.start + dt.timedelta(days=i) for i in range(scenario.days)]
+    months = sorted({(d.year, d.month) for d in days})
+    limit = scenario.rules.max_periods_per_month
+    capacity = {}
+    for radiologist in scenario.radiologists:
+        free = sum(1 for d in days if not scenario.is_unavailable(radiologist.radiologist_id, d))
+        nights = math.ceil(free / 2)
+        if limit is not None:
+            nights = min(nights, len(months) * month_limit(limit, radiologist.fte))
+        capacity[radiologist.radiologist_id] = nights
+    return capacity
+
+
+def _pool_nights(site_ids: Iterable[str], by_site: dict[str, list[Period]]) -> int:
+    return len({p.date for s in site_ids for p in by_site.get(s, []) if p.kind == PeriodKind.NIGHT})
+
+
+class _Evaluator:
+    def __init__(self, scenario: Scenario, settings: DesignSettings, profile: ArrivalProfile | None) -> None:
+        self.scenario = scenario
+        self.settings = settings
+        self.profile = profile
+        self.sites = {s.site_id: s for s in scenario.sites}
+        periods = build_calendar(scenario)
+        self.by_site: dict[str, list[Period]] = defaultdict(list)
+        for period in periods:
+            self.by_site[period.site_id].append(period)
+        self.kinds = tuple(k for k in PeriodKind if any(p.kind == k for p in periods))
+        self.peak = peak_reading_minutes_per_hour(scenario)
+        self.credentialed = {
+            s: frozenset(r.radiologist_id for r in scenario.radiologists if r.may_read_for(s)) for s in self.sites
+        }
+
+    def evaluate(self, pool: tuple[str, ...]) -> PoolFigures:
+        settings, limit = self.settings, self.scenario.rules.max_peak_reading_minutes_per_hour
+        radiologists = tuple(sorted(frozenset.intersection(*(self.credentialed[s] for s in pool))))
+        pairs = [pair_cost(self.sites[a], self.sites[b], settings) for a, b in itertools.combinations(pool, 2)]
+        peak = max((sum(self.peak.get((s, k), 0.0) for s in pool) for k in self.kinds), default=0.0)
+        base = PoolFigures(
+            site_ids=pool,
+            radiologists=radiologists,
+            sla={},
+            peak_reading_minutes=peak,
+            spread_km=sum(km for km, _ in pairs),
+            cost=round(sum(cost for _, cost in pairs)),
+            nights=_pool_nights(pool, self.by_site),
+        )
+        if len(pool) > 1 and len(radiologists) < settings.min_radiologists:
+            return replace(base, refused=f"{len(radiologists)} radiologists credentialed for all its sites")
+        if len(pool) > 1 and limit is not None and peak > limit:
+            return replace(base, refused=f"{peak:.0f} reading minutes per peak hour, over the limit of {limit:g}")
+        sla = {
+            kind: simulate_pool(
+                self.scenario,
+                pool,
+                kind,
+                target_minutes=settings.sla_minutes,
+                replications=settings.replications,
+                seed=settings.seed,
+                cv=settings.cv,
+                profile=self.profile,
+            )
+            for kind in self.kinds
+        }
+        figures = replace(base, sla=sla)
+        worst = figures.worst
+        if worst is not None and worst.share_within_target < settings.sla_target:
+            figures = replace(
+                figures,
+                refused=(
+                    f"{_percent(worst.share_within_target)} of {worst.kind.value} reports within "
+                    f"{settings.sla_minutes:g} min, under the {_percent(settings.sla_target)} target"
+                ),
+            )
+        return figures
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.1f} %"
+
+
+def candidate_pools(
+    scenario: Scenario, settings: DesignSettings, site_ids: Sequence[str], profile: ArrivalProfile | None = None
+) -> tuple[list[PoolFigures], tuple[PeriodKind, ...]]:
+    """Every pool tried, by size, each with its figures and, when it may not be chosen, why."""
+    evaluator = _Evaluator(scenario, settings, profile)
+    tried: dict[tuple[str, ...], PoolFigures] = {}
+    for size in range(1, max(1, settings.max_sites) + 1):
+        for pool in itertools.combinations(site_ids, size):
+            if size > 1 and any(
+                sub not in tried or tried[sub].refused is not None for sub in itertools.combinations(pool, size - 1)
+            ):
+                continue
+            tried[pool] = evaluator.evaluate(pool)
+    return list(tried.values()), evaluator.kinds
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _why_alone(site: str, tried: list[PoolFigures]) -> str:
+    pairs = [f for f in tried if site in f.site_ids and len(f.site_ids) == 2]
+    possible = sum(1 for f in pairs if f.refused is None)
+    reasons: dict[str, int] = defaultdict(int)
+    for figures in pairs:
+        reason = figures.refused or ""
+        if not reason:
+            continue
+        key = (
+            "lacking radiologists credentialed for both sites"
+            if "credentialed" in reason
+            else "over the peak reading limit"
+            if "peak" in reason
+            else "missing the turnaround target"
+        )
+        reasons[key] += 1
+    refused = "; ".join(
+        f"{_count(count, 'pair')} with it {key}" for key, count in sorted(reasons.items(), key=lambda kv: -kv[1])
+    )
+    if possible:
+        head = (
+            f"{_count(possible, 'possible partner')}, better used in another pool or alone "
+            "(pairing it would not lower the number of radiologists on call)"
+        )
+        return f"{head}; {refused}" if refused else head
+    return f"no possible partner: {refused}" if refused else "no other site to pool it with"
+
+
+def _understaffed(
+    site_ids: Sequence[str],
+    candidates: Sequence[Candidate],
+    capacity: dict[str, int],
+    settings: DesignSettings,
+    allowed: Sequence[PoolFigures],
+) -> str:
+    """Why no partition can be staffed, in numbers: the fewest pools there could be, the nights they need and the
+    nights the radiologists able to read them can give."""
+    fewest = partition_sites(site_ids, candidates, None, settings.time_limit, settings.seed)
+    chosen = [allowed[i] for i in fewest.chosen]
+    need = sum(f.nights for f in chosen)
+    able = {r for f in chosen for r in f.radiologists}
+    give = sum(capacity.get(r, 0) for r in able)
+    return (
+        f"no choice of pools can be staffed: even the fewest pools that keep the turnaround target ({len(chosen)}) "
+        f"need {need} nights on call, and the {len(able)} radiologists credentialed for them can take at most "
+        f"{give} (one night in two of the days they are available); credential radiologists for more sites, or "
+        "lower --sla-target so that larger pools are allowed"
+    )
+
+
+def design_pools(scenario: Scenario, settings: DesignSettings | None = None) -> PoolDesign:
+    """Partition the scenario's PDS sites into pools (module docstring)."""
+    settings = settings or DesignSettings()
+    started = time.monotonic()
+    profile = scenario_profile(scenario)
+    nobody = {
+        s.site_id: "no radiologist holds a credential (convention) for it"
+        for s in scenario.pds_sites
+        if not any(r.may_read_for(s.site_id) for r in scenario.radiologists)
+    }
+    site_ids = [s.site_id for s in scenario.pds_sites if s.site_id not in nobody]
+    tried, kinds = candidate_pools(scenario, settings, site_ids, profile)
+    capacity = radiologist_capacity(scenario)
+    allowed = [f for f in tried if f.refused is None or len(f.site_ids) == 1]
+    candidates = []
+    for figures in allowed:
+        need = figures.nights
+        if len(figures.site_ids) == 1:  # a site must be covered even if short of staff; `solve` will say so
+            need = min(need, sum(capacity.get(r, 0) for r in figures.radiologists))
+        candidates.append(Candidate(figures.site_ids, figures.cost, need, figures.radiologists))
+    try:
+        partition = partition_sites(site_ids, candidates, capacity, settings.time_limit, settings.seed)
+    except NoPartition:
+        raise PoolDesignError(_understaffed(site_ids, candidates, capacity, settings, allowed)) from None
+    order = {s: i for i, s in enumerate(site_ids)}
+    chosen = sorted((allowed[i] for i in partition.chosen), key=lambda f: (-len(f.site_ids), order[f.site_ids[0]]))
+    pools = []
+    explanations: dict[str, str] = {}
+    for number, figures in enumerate(chosen, start=1):
+        notes = []
+        if len(figures.site_ids) == 1:
+            site = figures.site_ids[0]
+            if figures.refused:
+                notes.append(
+                    f"too busy for one reader even alone: {figures.refused}; needs a second reader or on-site cover"
+                )
+            elif settings.max_sites > 1:
+                notes.append(_why_alone(site, tried))
+            if len(figures.radiologists) < settings.min_radiologists:
+                notes.append(f"only {len(figures.radiologists)} radiologists credentialed for it")
+            explanations[site] = "; ".join(notes)
+        pools.append(DesignedPool(f"P{number:02d}", figures, figures.refused is None, tuple(notes)))
+    return PoolDesign(
+        scenario=scenario,
+        settings=settings,
+        pools=tuple(pools),
+        unpoolable=nobody,
+        explanations=explanations,
+        candidates_tried=len(tried),
+        candidates_allowed=len(allowed),
+        optimal=partition.optimal,
+        seconds=time.monotonic() - started,
+        kinds=kinds,
+    )
+
+
+def summary_rows(design: PoolDesign) -> list[dict[str, object]]:
+    """One row per pool: sites, expected exams per night, peak utilisation, turnaround share, radiologists."""
+    scenario = design.scenario
+    names = {s.site_id: s.name for s in scenario.sites}
+    means = mean_exams_per_period(scenario)
+    rows = []
+    for pool in design.pools:
+        figures = pool.figures
+        worst = figures.worst
+        night = figures.sla.get(PeriodKind.NIGHT)
+        row: dict[str, object] = {
+            "pool_id": pool.pool_id,
+            "sites": " + ".join(names[s] for s in figures.site_ids),
+            "site_ids": ";".join(figures.site_ids),
+            "n_sites": len(figures.site_ids),
+            "expected_exams_per_night": round(sum(means.get((s, PeriodKind.NIGHT), 0.0) for s in figures.site_ids), 2),
+            "read_on_call_per_night": round(night.expected_exams, 2) if night else None,
+            "peak_utilisation": round(max((r.peak_utilisation for r in figures.sla.values()), default=0.0), 3),
+            "sla_share": round(worst.share_within_target, 4) if worst else None,
+            "sla_share_low": round(worst.share_ci[0], 4) if worst else None,
+            "sla_worst_period": worst.kind.value if worst else None,
+            "p90_minutes": round(max((r.p90_minutes for r in figures.sla.values()), default=0.0), 1),
+        }
+        for kind in design.kinds:
+            result = figures.sla.get(kind)
+            row[f"sla_share_{kind.value}"] = round(result.share_within_target, 4) if result else None
+        row.update(
+            {
+                "credentialed_radiologists": len(figures.radiologists),
+                "spread_km": round(figures.spread_km, 1),
+                "meets_sla": pool.meets_sla,
+                "note": "; ".join(pool.notes),
+            }
+        )
+        rows.append(row)
+    return rows

@@ -1,0 +1,170 @@
+"""Pool design on the tiny scenario, where the answer can be worked out by hand, and on the bundled regions.
+
+Tiny's reading assumptions (a CT in 15 + 3 minutes, every exam read on call) make its sites busy: alone, Nancy
+keeps 81 % of night reports within 30 minutes, Metz 87 %, Verdun 87 %; Metz + Verdun 83 %, Nancy + Metz 69 %,
+Nancy + Verdun 74 %. Only R1 and R3 may read all three sites.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import pytest
+
+from pds_plan import load_scenario
+from pds_plan.analysis.pool_design import (
+    DesignSettings,
+    PoolDesignError,
+    candidate_pools,
+    design_pools,
+    radiologist_capacity,
+    summary_rows,
+)
+from pds_plan.analysis.sla import simulate_pool
+from pds_plan.bundled import bundled_scenarios
+
+TINY_SITES = ["nancy", "metz", "verdun"]
+
+
+def by_sites(design):
+    return {p.figures.site_ids: p for p in design.pools}
+
+
+def test_the_fewest_pools_that_keep_the_target(tiny):
+    design = design_pools(tiny, DesignSettings(sla_target=0.8))
+    assert set(by_sites(design)) == {("metz", "verdun"), ("nancy",)}
+    assert design.on_call_at_night == 2 and design.optimal
+    assert all(p.meets_sla for p in design.pools)
+    assert design.explanations == {"nancy": "no possible partner: 2 pairs with it missing the turnaround target"}
+
+
+def test_every_pds_site_is_in_exactly_one_pool(tiny):
+    design = design_pools(tiny, DesignSettings(sla_target=0.5))
+    members = [m.site_id for m in design.members()]
+    assert sorted(members) == sorted(TINY_SITES)  # the clinic without PDS is left out
+
+
+def test_a_lower_target_allows_the_cheaper_or_only_larger_pools(tiny):
+    # At 50 % every pair qualifies; Nancy + Metz (50 km, two départements) is chosen over Metz + Verdun (62 km).
+    design = design_pools(tiny, DesignSettings(sla_target=0.5))
+    assert set(by_sites(design)) == {("nancy", "metz"), ("verdun",)}
+
+
+def test_a_pool_needs_enough_radiologists_credentialed_for_all_its_sites(tiny):
+    tried, _ = candidate_pools(tiny, DesignSettings(sla_target=0.5), TINY_SITES)
+    triple = next(f for f in tried if len(f.site_ids) == 3)
+    assert triple.radiologists == ("R1", "R3")
+    assert triple.refused == "2 radiologists credentialed for all its sites"
+    tried, _ = candidate_pools(tiny, DesignSettings(sla_target=0.5, min_radiologists=2), TINY_SITES)
+    # With two readers enough, the triple passes the credential test and fails on the next: its peak reading.
+    assert next(f for f in tried if len(f.site_ids) == 3).refused.startswith("51 reading minutes per peak hour")
+
+
+def test_a_pool_over_the_peak_reading_limit_of_solve_is_refused(tiny):
+    rules = dataclasses.replace(tiny.rules, max_peak_reading_minutes_per_hour=30)
+    tried, _ = candidate_pools(dataclasses.replace(tiny, rules=rules), DesignSettings(sla_target=0.5), TINY_SITES)
+    refused = {f.site_ids: f.refused for f in tried}
+    assert refused[("nancy", "metz")] == "44 reading minutes per peak hour, over the limit of 30"
+    assert refused[("metz", "verdun")] is None  # 21.6
+    assert refused[("nancy",)] is None  # alone a site is always allowed, as solve allows it
+
+
+def test_supersets_of_a_refused_pool_are_not_tried(tiny):
+    tried, _ = candidate_pools(tiny, DesignSettings(sla_target=0.8), TINY_SITES)
+    assert ("nancy", "metz", "verdun") not in {f.site_ids for f in tried}
+    assert {f.site_ids for f in tried if f.refused} == {("nancy", "metz"), ("nancy", "verdun")}
+
+
+def test_a_site_too_busy_even_alone_is_kept_alone_and_explained(tiny):
+    design = design_pools(tiny, DesignSettings(sla_target=0.81))
+    nancy = by_sites(design)[("nancy",)]
+    assert not nancy.meets_sla
+    assert design.explanations["nancy"].startswith("too busy for one reader even alone: 80.9 % of night reports")
+
+
+def test_a_site_nobody_may_read_is_reported_and_left_out(tiny):
+    staff = tuple(dataclasses.replace(r, sites=r.sites - {"verdun"}) for r in tiny.radiologists)
+    design = design_pools(dataclasses.replace(tiny, radiologists=staff), DesignSettings(sla_target=0.5))
+    assert design.unpoolable == {"verdun": "no radiologist holds a credential (convention) for it"}
+    assert "verdun" not in {m.site_id for m in design.members()}
+
+
+def test_capacity_is_one_night_in_two_available_days(tiny):
+    capacity = radiologist_capacity(tiny)
+    assert capacity["R2"] == 7  # 14 days, a request_off is not an unavailability
+    assert capacity["R1"] == 6  # 3 days unavailable: 11 days
+    limited = dataclasses.replace(tiny, rules=dataclasses.replace(tiny.rules, max_periods_per_month=4))
+    assert radiologist_capacity(limited)["R5"] == 2  # 4 periods a month pro rata 0.5 FTE, one month
+
+
+def test_pools_that_cannot_be_staffed_are_explained_with_the_numbers(tiny):
+    # At 95 % no site may be pooled: three readers every night for 14 nights, and 5 radiologists to do it.
+    with pytest.raises(PoolDesignError) as error:
+        design_pools(tiny)
+    assert "even the fewest pools that keep the turnaround target (3) need 42 nights on call" in str(error.value)
+    assert "the 5 radiologists credentialed for them can take at most 34" in str(error.value)
+
+
+def test_summary_rows_hold_the_pool_figures(tiny):
+    design = design_pools(tiny, DesignSettings(sla_target=0.8))
+    rows = {row["site_ids"]: row for row in summary_rows(design)}
+    pool = rows["metz;verdun"]
+    assert pool["sites"] == "CHR Metz (test) + CH Verdun (test)"
+    assert pool["expected_exams_per_night"] == 11  # 5 + 3 CT, 3 XR
+    assert pool["credentialed_radiologists"] == 3
+    assert pool["sla_share"] == pytest.approx(0.8254, abs=1e-4)
+    assert pool["meets_sla"] is True
+    assert set(pool) >= {"peak_utilisation", "p90_minutes", "sla_share_night", "spread_km", "note"}
+
+
+def test_the_design_is_deterministic(tiny):
+    settings = DesignSettings(sla_target=0.8)
+    assert summary_rows(design_pools(tiny, settings)) == summary_rows(design_pools(tiny, settings))
+
+
+@pytest.fixture(scope="module", params=bundled_scenarios(), ids=lambda p: p.stem)
+def bundled_design(request):
+    return design_pools(load_scenario(request.param))
+
+
+def test_bundled_pools_keep_the_target_in_a_fresh_simulation(bundled_design):
+    """Every pool of two or more sites meets the target, also with another seed; a site alone that misses it is
+    one too busy for any single reader, and says so."""
+    settings, scenario = bundled_design.settings, bundled_design.scenario
+    for pool in bundled_design.pools:
+        sites = pool.figures.site_ids
+        if len(sites) > 1:
+            assert pool.meets_sla
+            for kind in bundled_design.kinds:
+                check = simulate_pool(scenario, sites, kind, replications=400, seed=12345)
+                assert check.share_ci[1] >= settings.sla_target, (sites, kind, check.share_within_target)
+        elif not pool.meets_sla:
+            assert bundled_design.explanations[sites[0]].startswith("too busy for one reader even alone")
+    assert sorted(m.site_id for m in bundled_design.members()) == sorted(s.site_id for s in scenario.pds_sites)
+
+
+def test_bundled_regions_pool_their_sites(bundled_design):
+    sizes = [len(p.figures.site_ids) for p in bundled_design.pools]
+    assert max(sizes) >= 2
+    assert bundled_design.on_call_at_night < len(bundled_design.scenario.pds_sites)
+
+
+def test_pairs_are_never_larger_than_allowed(tiny):
+    tried, _ = candidate_pools(tiny, DesignSettings(sla_target=0.5, max_sites=2), TINY_SITES)
+    assert max(len(f.site_ids) for f in tried) == 2
+    assert {f.site_ids for f in tried} == {*((s,) for s in TINY_SITES), *itertools.combinations(TINY_SITES, 2)}
+
+
+def test_radiologists_who_can_read_no_chosen_pool_are_named(tiny):
+    design = design_pools(tiny, DesignSettings(sla_target=0.5))  # Nancy + Metz, and Verdun
+    # R4 reads Verdun and Nancy, R5 Verdun and Metz: both can take Verdun. R2 reads Nancy and Metz: the pool.
+    assert design.idle_radiologists() == ()
+    design = design_pools(tiny, DesignSettings(sla_target=0.8))  # Metz + Verdun, and Nancy
+    assert design.idle_radiologists() == ()
+    # A radiologist who reads only Metz cannot take the Nancy + Metz pool, nor Verdun.
+    only_metz = dataclasses.replace(tiny.radiologists[1], radiologist_id="R9", sites=frozenset({"metz"}))
+    design = design_pools(
+        dataclasses.replace(tiny, radiologists=(*tiny.radiologists, only_metz)), DesignSettings(sla_target=0.5)
+    )
+    assert design.idle_radiologists() == ("R9",)
