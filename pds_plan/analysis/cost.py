@@ -6,7 +6,7 @@ Settings: the scenario's ``[costs]`` table, in euros::
     allowance_night = 150           # on-call allowance of one night (one per radiologist on call, however many sites)
     allowance_saturday = 75         # of one Saturday afternoon
     allowance_sunday_holiday = 150  # of one Sunday or public-holiday day
-    fee_per_remote_exam = 20        # paid per exam read by a radiologist from another hospital (home_site != site)
+    fee_per_remote_exam = 20        # per exam read on call by a radiologist from another hospital (home != site)
     platform_per_year = 0           # flat teleradiology platform cost per year, counted pro rata of the horizon
 
 The DEFAULTS ARE PLACEHOLDERS, to be replaced by the planner with the region's own figures. For orders of magnitude
@@ -20,7 +20,8 @@ Pooled (the rota):
 - a duty (one radiologist on call in one period, `pds_plan.analysis.workload.Duty`) earns one allowance of its
   period kind; that allowance is charged to the sites of the duty in proportion to the exams each is expected to
   request in that period (equal parts when none is expected);
-- each exam of a site read by a radiologist whose home_site is another site costs the fee, charged to the
+- each exam of a site read on call (`Reading.read_on_call_share`: the others are reported the next day by the
+  site's own radiologists) by a radiologist whose home_site is another site costs the fee, charged to the
   requesting site and paid to the radiologist;
 - the platform cost, platform_per_year × days of the horizon / 365, is shared across the PDS sites in proportion to
   their expected exams over the horizon;
@@ -48,7 +49,7 @@ import pandas as pd
 
 from pds_plan.analysis.workload import Workload
 from pds_plan.domain.calendar import build_calendar
-from pds_plan.domain.demand import mean_exams_per_period
+from pds_plan.domain.demand import mean_exams_per_period, read_on_call_per_period
 from pds_plan.domain.model import PeriodKind, Scenario
 from pds_plan.domain.rota import fair_share_weights
 from pds_plan.errors import InputError, Problem
@@ -134,6 +135,7 @@ def costs(scenario: Scenario, report: Workload, settings: CostSettings | None = 
     pooling (module docstring)."""
     settings = settings or CostSettings()
     means = mean_exams_per_period(scenario)
+    read_on_call = read_on_call_per_period(scenario)
     calendar = build_calendar(scenario)
     pds = [s.site_id for s in scenario.pds_sites]
 
@@ -157,10 +159,11 @@ def costs(scenario: Scenario, report: Workload, settings: CostSettings | None = 
             allowances[s] += allowance * (exams[s] / total if total > 0 else 1 / len(duty.site_ids))
             income_exams[r] += exams[s]
             if s != home:
-                remote[s] += exams[s]
-                fees[s] += exams[s] * settings.fee_per_remote_exam
-                income_remote[r] += exams[s]
-                income_fees[r] += exams[s] * settings.fee_per_remote_exam
+                read = read_on_call.get((s, duty.kind), 0.0)
+                remote[s] += read
+                fees[s] += read * settings.fee_per_remote_exam
+                income_remote[r] += read
+                income_fees[r] += read * settings.fee_per_remote_exam
 
     horizon_exams: dict[str, float] = defaultdict(float)
     periods: dict[str, int] = defaultdict(int)

@@ -17,6 +17,17 @@ def mean_exams_per_period(scenario: Scenario) -> dict[tuple[str, PeriodKind], fl
     return dict(means)
 
 
+def read_on_call_per_period(scenario: Scenario) -> dict[tuple[str, PeriodKind], float]:
+    """Mean exams of one occurrence of each period kind at each site that the radiologist on call reads then
+    (`Reading.read_on_call_share`); the others are reported the next day."""
+    means: dict[tuple[str, PeriodKind], float] = defaultdict(float)
+    for volume in scenario.volumes:
+        means[(volume.site_id, volume.period)] += volume.mean_exams * scenario.reading.read_on_call_share(
+            volume.modality
+        )
+    return dict(means)
+
+
 def expected_exams_by_site(scenario: Scenario, periods: Iterable[Period]) -> dict[str, float]:
     """Expected exams of each site over the given periods: its mean per period kind times its periods."""
     means = mean_exams_per_period(scenario)
