@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from rich.table import Table
 from pds_plan.check import check_rota
 from pds_plan.cli.common import clean_errors, console, errors, report_problems, scenario_or_default
 from pds_plan.cli.render import show_run
+from pds_plan.domain.model import Scenario
 from pds_plan.errors import InfeasibleError
 from pds_plan.io.rota import load_rota
 from pds_plan.io.scenario import load_scenario
@@ -40,8 +42,8 @@ def _progress_table(history: list[Progress]) -> Table:
     return table
 
 
-def solve_with_display(scenario_path: Path, options: SolveOptions, method: str, quiet: bool = False) -> RunResult:
-    loaded = load_scenario(scenario_path)
+def solve_with_display(scenario: Path | Scenario, options: SolveOptions, method: str, quiet: bool = False) -> RunResult:
+    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     report_problems(list(loaded.warnings), label="warning", style="bold yellow")
     history: list[Progress] = []
     if quiet or method == "greedy" or not console.is_terminal:
@@ -103,18 +105,26 @@ def solve_command(
     solve_and_write(scenario_or_default(scenario), out, options, method, force, quiet)
 
 
-def solve_and_write(path: Path, out: Path | None, options: SolveOptions, method: str, force: bool, quiet: bool) -> Path:
-    """Solve, check and write the run folder (returned); exit 3 with an explanation when infeasible, 1 on rule
-    violations."""
+def solve_and_write(
+    scenario: Path | Scenario,
+    out: Path | None,
+    options: SolveOptions,
+    method: str,
+    force: bool,
+    quiet: bool,
+    extra_files: Mapping[str, str] | None = None,
+) -> Path:
+    """Solve, check and write the run folder (returned), with `extra_files` in it; exit 3 with an explanation when
+    infeasible, 1 on rule violations."""
     if out is not None and out.exists() and not force:
         errors.print(f"[bold red]error:[/] {escape(str(out))} already exists: choose another folder or pass --force")
         raise typer.Exit(2)
     try:
-        result = solve_with_display(path, options, method, quiet)
+        result = solve_with_display(scenario, options, method, quiet)
     except InfeasibleError as error:
         report_infeasible(error)
         raise typer.Exit(error.exit_code) from None
-    folder = write_run(result, out or default_run_folder(result.scenario.name), force=force)
+    folder = write_run(result, out or default_run_folder(result.scenario.name), force=force, extra_files=extra_files)
     show_run(console, result, folder)
     if result.violations:
         raise typer.Exit(1)

@@ -51,15 +51,19 @@ def design_metadata(design: PoolDesign) -> dict[str, Any]:
     }
 
 
+def pool_design_texts(design: PoolDesign) -> dict[str, str]:
+    """The text of each file of the design, by file name."""
+    return {
+        "pools.csv": pools_frame(design).to_csv(index=False, lineterminator="\n"),
+        "pools_summary.csv": pd.DataFrame(summary_rows(design)).to_csv(index=False, lineterminator="\n"),
+        "pools_design.json": json.dumps(design_metadata(design), indent=2, ensure_ascii=False) + "\n",
+    }
+
+
 def write_pool_design(design: PoolDesign, folder: Path | str, force: bool = False) -> list[Path]:
     """Write the three files into `folder` (created if needed), each atomically; existing ones are refused first,
     before anything is written, unless `force`."""
     folder = Path(folder)
     for name in POOL_FILES:
         refuse_to_overwrite(folder / name, force)
-    texts = {
-        "pools.csv": pools_frame(design).to_csv(index=False, lineterminator="\n"),
-        "pools_summary.csv": pd.DataFrame(summary_rows(design)).to_csv(index=False, lineterminator="\n"),
-        "pools_design.json": json.dumps(design_metadata(design), indent=2, ensure_ascii=False) + "\n",
-    }
-    return [atomic_write_text(folder / name, text, force=force) for name, text in texts.items()]
+    return [atomic_write_text(folder / name, text, force=force) for name, text in pool_design_texts(design).items()]

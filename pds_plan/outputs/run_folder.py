@@ -8,6 +8,7 @@ import json
 import os
 import platform
 from collections import defaultdict
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -106,8 +107,15 @@ def manifest(result: RunResult, folder: Path | None = None) -> dict[str, Any]:
     if scenario.source is not None:
         # Relative to the run folder, so that a copied project (runs/ beside scenarios/) still finds it.
         location = os.path.relpath(scenario.source, Path(folder).resolve()) if folder else scenario.source.name
+    if "pools" in scenario.input_files:
+        pools = f"fixed by {scenario.input_files['pools'].name}"
+    elif scenario.pools:
+        pools = "designed by pds-plan pools design (pools.csv in this folder)"
+    else:
+        pools = "formed by the optimiser, period by period"
     return {
         "scenario": scenario.name,
+        "pools": pools,
         "written_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "scenario_file": location,
         "inputs": inputs,
@@ -123,9 +131,12 @@ def manifest(result: RunResult, folder: Path | None = None) -> dict[str, Any]:
     }
 
 
-def write_run(result: RunResult, out: Path, force: bool = False) -> Path:
-    """Write the run folder atomically; an existing folder is only replaced with `force`."""
+def write_run(result: RunResult, out: Path, force: bool = False, extra_files: Mapping[str, str] | None = None) -> Path:
+    """Write the run folder atomically; an existing folder is only replaced with `force`. `extra_files` (name →
+    text) are written into it too, such as the pool design the rota was built on."""
     with atomic_folder(Path(out), force=force) as staging:
+        for name, text in (extra_files or {}).items():
+            (staging / name).write_text(text, encoding="utf-8")
         rota_frame(result).to_csv(staging / "rota.csv", index=False, lineterminator="\n")
         blocks_frame(result).to_csv(staging / "rota_by_radiologist.csv", index=False, lineterminator="\n")
         (staging / "summary.json").write_text(json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n")

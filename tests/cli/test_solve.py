@@ -108,5 +108,26 @@ def test_run_validates_solves_analyses_and_exports_into_one_folder(tiny_path, tm
     ):
         assert (out / name).is_file(), name
     assert len(list((out / "exports" / "calendars").glob("*.ics"))) == 5
+    # Tiny's sites are too busy to pool at 95 % and too many to staff one by one: the optimiser forms the groups.
+    assert "no choice of pools can be staffed" in result.output
+    assert json.loads((out / "manifest.json").read_text())["pools"] == "formed by the optimiser, period by period"
+    assert "pds-plan run: done" in result.output and "0 violation(s)" in result.output
     again = runner.invoke(app, ["run", str(tiny_path), "--out", str(out), "--time-limit", "5"])
     assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_run_designs_pools_when_the_scenario_has_none_and_writes_the_report(tiny_path, tmp_path):
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["run", str(tiny_path), "--out", str(out), "--time-limit", "5", "--sla-target", "0.8"])
+    assert result.exit_code == 0, result.output
+    for step in ("1/8 validate", "2/8 pools", "3/8 solve", "4/8 check", "8/8 report"):
+        assert step in result.output
+    assert (out / "pools.csv").read_text() == "pool_id,site_id\nP01,metz\nP01,verdun\nP02,nancy\n"
+    assert (out / "pools_summary.csv").is_file() and (out / "report.html").is_file()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["pools"] == "designed by pds-plan pools design (pools.csv in this folder)"
+    rota = list(csv.DictReader((out / "rota.csv").open(encoding="utf-8")))
+    for night in {r["date"] for r in rota if r["period"] == "night"}:
+        readers = {r["site_id"]: r["radiologist_id"] for r in rota if r["date"] == night and r["period"] == "night"}
+        assert readers["metz"] == readers["verdun"] != readers["nancy"]
+    assert "2 pools designed for 3 PDS sites" in result.output

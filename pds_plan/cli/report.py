@@ -1,0 +1,63 @@
+"""The report command: one self-contained HTML file of a run (key figures, map, plots, tables), French or English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from pds_plan.cli.common import clean_errors, console, errors, report_problems
+from pds_plan.domain.model import Scenario
+from pds_plan.errors import display_path
+from pds_plan.io.run_folder import RunFolder, load_run
+from pds_plan.io.scenario import load_scenario
+from pds_plan.io.writers import refuse_to_overwrite
+from pds_plan.outputs.report import Language, output_path, write_report
+
+
+def _scenario(run: RunFolder, given: Path | None) -> Scenario | None:
+    """The scenario given, else the manifest's; the report can do without one, so a missing one is only a note."""
+    path = given if given is not None else run.scenario_file
+    if path is None:
+        errors.print("[yellow]note:[/] scenario not found (pass --scenario): the report uses the run files alone")
+        return None
+    loaded = load_scenario(path)
+    report_problems(list(loaded.warnings), label="warning", style="bold yellow")
+    return loaded
+
+
+@clean_errors
+def report_command(
+    run: Annotated[Path, typer.Argument(help="Run folder written by `pds-plan run` or `pds-plan solve`.")],
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write (.html).")],
+    lang: Annotated[
+        Language, typer.Option("--lang", help="Language of the report: fr or en.", case_sensitive=False)
+    ] = Language.FR,
+    scenario: Annotated[
+        Path | None,
+        typer.Option("--scenario", help="Scenario TOML file (default: the one recorded in the run's manifest)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+) -> None:
+    """Write a run's report as one HTML file that stands alone: open it, mail it, print it (A4).
+
+    Scenario facts, key figures (optimiser status, rule check, fairness against the greedy baseline, on-call
+    duties, cost, days lost to repos de sécurité, share of reports within the turnaround target), the coverage
+    map, the four plots and the tables of sites, radiologists and costs. Images are embedded; nothing is fetched
+    from the network. The map and plots already in the run folder are used, missing ones are drawn; without the
+    files of `pds-plan analyse` the report says so and shows the rest. Nothing is written if the file exists,
+    unless --force.
+
+    \b
+    Examples:
+      pds-plan report runs/lorraine --out lorraine.html
+      pds-plan report runs/lorraine --out lorraine-en.html --lang en
+    """
+    path = output_path(out)
+    refuse_to_overwrite(path, force)  # before loading anything, which may take seconds
+    loaded_run = load_run(run)
+    loaded = _scenario(loaded_run, scenario)
+    written = write_report(loaded_run, path, lang=lang, scenario=loaded, force=force)
+    console.print(f"wrote {escape(display_path(written))}")

@@ -1,0 +1,1334 @@
+"""The HTML report of a run: one self-contained file a planner can mail to the ARS or a hospital director.
+
+`render_report` returns the HTML text (usable from a notebook); `write_report` writes it atomically. The file
+stands alone: images are inline PNG data URIs, the CSS is inline, there is no script and no link or resource
+outside the file, so that it opens the same way from a mail attachment, an intranet without internet access or a
+printer (A4, `@media print`).
+
+What the run folder holds is used as it is (map.png, plot_*.png, the `pds-plan analyse` files); a missing figure
+is drawn in memory with `pds_plan.outputs.maps` / `plots`, and missing analysis files leave a line saying to run
+`pds-plan analyse` instead of failing, since a report of the rota alone is still worth reading.
+
+Every value that comes from the input files (names, ids, messages) goes through `html.escape`: a radiologist's name
+is text typed by someone, and must never become markup in the reader's browser.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import functools
+import html
+import io
+import json
+import math
+import struct
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from PIL import Image as PILImage
+from PIL import ImageChops
+
+from pds_plan.domain.calendar import build_calendar
+from pds_plan.domain.model import Scenario
+from pds_plan.errors import InputError, PdsPlanError, Problem, display_path
+from pds_plan.io.rota import load_rota
+from pds_plan.io.run_folder import RunFolder, load_run
+from pds_plan.io.scenario import load_scenario
+from pds_plan.io.writers import atomic_write_text, refuse_to_overwrite
+from pds_plan.outputs.maps import render_map
+from pds_plan.outputs.plots import (
+    A4_LANDSCAPE,
+    A4_PORTRAIT,
+    DEFAULT_SLA_TARGET,
+    PlotKind,
+    figure_bytes,
+    plot_calendar,
+    plot_fairness,
+    plot_sla,
+    plot_workload,
+    short_site_names,
+)
+
+SUFFIXES = (".html", ".htm")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+POOLS_FILE = "pools_summary.csv"
+MAX_MESSAGES = 50  # rule-check messages listed; summary.json keeps at most this many anyway
+DEFAULT_TARGET_MINUTES = 30.0
+PORTRAIT_PLOTS = (PlotKind.WORKLOAD, PlotKind.FAIRNESS)  # as `write_plot` draws them
+MINUS = "\u2212"  # the typographic minus: as wide as a digit, so that signed columns line up
+SIDEWAYS_COLUMNS, SIDEWAYS_ROWS = 8, 8  # a generic table wider and shorter than this is shown turned
+
+
+class Language(StrEnum):
+    FR = "fr"
+    EN = "en"
+
+
+# Every piece of text the report shows, one dict per language. Values are plain text (escaped when written);
+# `{name}` fields are filled with already-escaped HTML.
+STRINGS: dict[Language, dict[str, str]] = {
+    Language.FR: {
+        "eyebrow": "Permanence des soins en radiologie · rapport de planification",
+        "period": "Du {start} au {end}",
+        "days": "{n} jours",
+        "generated": "Run {run} · calculé le {when} · pds-plan {version}",
+        "facts": "Le scénario",
+        "fact_sites": "Sites en PDS",
+        "fact_radiologists": "Radiologues",
+        "fact_periods": "Site-périodes PDS",
+        "fact_periods_detail": "nuits, samedis après-midi, dimanches et fériés",
+        "fact_horizon": "Horizon",
+        "kpis": "Indicateurs clés",
+        "kpi_status": "Optimiseur",
+        "kpi_proven": "optimalité prouvée",
+        "kpi_not_proven": "optimalité non prouvée",
+        "kpi_check": "Contrôle des règles",
+        "kpi_solve": "Temps de calcul",
+        "kpi_solve_detail": "objectif {objective} · borne {bound} · écart {gap}",
+        "kpi_solve_none": "pas de recherche CP-SAT (méthode {method})",
+        "violations_0": "aucune violation",
+        "violations_1": "1 violation",
+        "violations_n": "{n} violations",
+        "check_unknown": "non contrôlé",
+        "kpi_check_detail": "toutes les règles dures revérifiées indépendamment",
+        "kpi_fairness": "Équité (écart max/min)",
+        "kpi_fairness_detail": "référence gloutonne {baseline} · points par jour ETP disponible, 1 = parfait",
+        "kpi_duties": "Astreintes",
+        "kpi_duties_detail": "contre {n} site-périodes sans mutualisation",
+        "kpi_cost": "Coût total",
+        "kpi_cost_detail": "contre {n} sans mutualisation ({diff})",
+        "kpi_days_lost": "Jours perdus (repos de sécurité)",
+        "kpi_days_lost_detail": "jours de radiologue en semaine · {n} sans mutualisation",
+        "kpi_sla": "Comptes rendus en moins de {minutes} min",
+        "kpi_sla_detail": "objectif {target} · simulé, pondéré par les examens attendus",
+        "kpi_missing": "analyse absente",
+        "placeholder_costs": "Tarifs par défaut (provisoires) : à fixer dans la table [costs] du scénario.",
+        "missing_analysis": "Les fichiers d'analyse manquent dans ce run : lancez {command} pour obtenir la charge, "
+        "les délais, les jours perdus et les coûts.",
+        "unreadable": "{file} illisible ({why}) : ignoré.",
+        "no_scenario": "Scénario introuvable : chiffres tirés des seuls fichiers du run (passez --scenario).",
+        "optimiser": "Optimiseur et contrôle des règles",
+        "method": "Méthode",
+        "status": "Statut",
+        "proven": "Optimalité prouvée",
+        "yes": "oui",
+        "no": "non",
+        "objective": "Objectif",
+        "bound": "Meilleure borne",
+        "gap": "Écart à la borne",
+        "wall_time": "Temps de calcul",
+        "seconds": "{n} s",
+        "time_limit": "Limite de temps",
+        "seed": "Graine",
+        "note": "Remarque",
+        "gap_note": "La borne que CP-SAT prouve sur l'objectif d'équité est faible : l'écart reste proche de 100 % "
+        "même quand le rota est bon.",
+        "check_result": "Contrôle des règles",
+        "check_messages": "Violations (au plus {n} listées)",
+        "map": "Carte de couverture",
+        "map_caption": "Sites PDS dimensionnés par les examens attendus et formés selon leur type ; couleurs : "
+        "mutualisations les plus fréquentes ; traits : vers le site d'origine du radiologue qui lit.",
+        "figures": "Graphiques",
+        "plot_workload": "Astreintes par radiologue et par semaine ISO, regroupés par site d'origine.",
+        "plot_fairness": "Charge pondérée face à la part équitable : rota optimisé contre référence gloutonne.",
+        "plot_sla": "Part des comptes rendus dans le délai cible, par mutualisation, avec la ligne d'objectif.",
+        "plot_calendar": "Premier mois : qui est d'astreinte pour quel site.",
+        "figure_missing": "Figure indisponible : {why}",
+        "needs_scenario": "il faut le scénario (--scenario)",
+        "needs_analysis": "lancez {command}",
+        "sites": "Sites",
+        "radiologists": "Radiologues",
+        "costs": "Coûts (€)",
+        "costs_note": "Indemnités réparties selon les examens attendus, actes lus à distance, plateforme ; "
+        "différence = mutualisé − sans mutualisation.",
+        "pools": "Mutualisations",
+        "col_site": "Site",
+        "col_periods": "Périodes PDS",
+        "col_exams": "Examens attendus",
+        "col_reading_hours": "Heures de lecture",
+        "col_sla": "≤ {minutes} min",
+        "col_own": "Lu par son équipe",
+        "col_uncovered": "Non couvertes",
+        "col_radiologist": "Radiologue",
+        "col_name": "Nom",
+        "col_home": "Site d'origine",
+        "col_nights": "Nuits",
+        "col_saturdays": "Samedis",
+        "col_sundays": "Dim./fériés",
+        "col_duties": "Astreintes",
+        "col_hours": "Heures",
+        "col_points": "Points",
+        "col_carried": "Reports",
+        "col_fair_share": "Part équitable",
+        "col_deviation": "Écart",
+        "col_days_lost": "Jours perdus",
+        "col_income": "Revenu (€)",
+        "col_allowances": "Indemnités",
+        "col_fees": "Actes à distance",
+        "col_platform": "Plateforme",
+        "col_total": "Total",
+        "col_no_pooling": "Sans mutualisation",
+        "col_difference": "Différence",
+        "region": "Région",
+        "radiologists_note": "Une période couvrant plusieurs sites compte pour une astreinte.",
+        "footer": "Produit par pds-plan à partir du dossier {run}. Fond de carte : IGN – Admin Express COG 2018 "
+        "(Licence Ouverte / Etalab).",
+        "months": "janvier,février,mars,avril,mai,juin,juillet,août,septembre,octobre,novembre,décembre",
+        "status.OPTIMAL": "Optimal",
+        "status.FEASIBLE": "Solution trouvée",
+        "status.UNKNOWN": "Aucune solution prouvée",
+        "status.GREEDY_COMPLETE": "Heuristique gloutonne",
+        "status.GREEDY_INCOMPLETE": "Heuristique gloutonne incomplète",
+        "status.GREEDY_FALLBACK": "Repli sur l'heuristique gloutonne",
+        "pool.pool_id": "Mutualisation",
+        "pool.sites": "Sites",
+        "pool.expected_exams_per_night": "Examens attendus par nuit",
+        "pool.peak_utilisation": "Utilisation au pic",
+        "pool.sla_share": "Part dans le délai",
+        "pool.credentialed_radiologists": "Radiologues habilités",
+        "pool.site_ids": "Identifiants des sites",
+        "pool.n_sites": "Nombre de sites",
+        "pool.read_on_call_per_night": "Lus d'astreinte par nuit",
+        "pool.sla_share_night": "Part dans le délai, nuits",
+        "pool.sla_share_saturday": "Part dans le délai, samedis",
+        "pool.sla_share_sunday_holiday": "Part dans le délai, dimanches et fériés",
+        "pool.sla_share_low": "Part dans le délai (borne basse)",
+        "pool.sla_worst_period": "Période la plus chargée",
+        "pool.p90_minutes": "Délai P90 (min)",
+        "pool.spread_km": "Étendue (km)",
+        "pool.meets_sla": "Objectif atteint",
+    },
+    Language.EN: {
+        "eyebrow": "Radiology out-of-hours cover (PDS) · planning report",
+        "period": "{start} to {end}",
+        "days": "{n} days",
+        "generated": "Run {run} · computed {when} · pds-plan {version}",
+        "facts": "The scenario",
+        "fact_sites": "PDS sites",
+        "fact_radiologists": "Radiologists",
+        "fact_periods": "PDS site-periods",
+        "fact_periods_detail": "nights, Saturday afternoons, Sundays and holidays",
+        "fact_horizon": "Horizon",
+        "kpis": "Key figures",
+        "kpi_status": "Optimiser",
+        "kpi_proven": "proven optimal",
+        "kpi_not_proven": "not proven optimal",
+        "kpi_check": "Rule check",
+        "kpi_solve": "Solve time",
+        "kpi_solve_detail": "objective {objective} · bound {bound} · gap {gap}",
+        "kpi_solve_none": "no CP-SAT search (method {method})",
+        "violations_0": "no violation",
+        "violations_1": "1 violation",
+        "violations_n": "{n} violations",
+        "check_unknown": "not checked",
+        "kpi_check_detail": "every hard rule checked again, independently",
+        "kpi_fairness": "Fairness (max/min spread)",
+        "kpi_fairness_detail": "greedy baseline {baseline} · points per FTE-available day, 1 = perfect",
+        "kpi_duties": "On-call duties",
+        "kpi_duties_detail": "against {n} site-periods without pooling",
+        "kpi_cost": "Total cost",
+        "kpi_cost_detail": "against {n} without pooling ({diff})",
+        "kpi_days_lost": "Days lost (repos de sécurité)",
+        "kpi_days_lost_detail": "weekday radiologist-days · {n} without pooling",
+        "kpi_sla": "Reports within {minutes} min",
+        "kpi_sla_detail": "target {target} · simulated, weighted by expected exams",
+        "kpi_missing": "not analysed",
+        "placeholder_costs": "Default (placeholder) tariffs: set them in the scenario's [costs] table.",
+        "missing_analysis": "The analysis files are missing from this run: run {command} for workload, turnaround, "
+        "days lost and costs.",
+        "unreadable": "{file} is unreadable ({why}): left out.",
+        "no_scenario": "Scenario not found: figures from the run files alone (pass --scenario).",
+        "optimiser": "Optimiser and rule check",
+        "method": "Method",
+        "status": "Status",
+        "proven": "Proven optimal",
+        "yes": "yes",
+        "no": "no",
+        "objective": "Objective",
+        "bound": "Best bound",
+        "gap": "Gap to the bound",
+        "wall_time": "Solve time",
+        "seconds": "{n} s",
+        "time_limit": "Time limit",
+        "seed": "Seed",
+        "note": "Note",
+        "gap_note": "The bound CP-SAT proves on the fairness objective is weak: the gap stays near 100 % even when "
+        "the rota is good.",
+        "check_result": "Rule check",
+        "check_messages": "Violations (at most {n} listed)",
+        "map": "Coverage map",
+        "map_caption": "PDS sites sized by expected exams and shaped by kind; colours: most frequent pools; lines: "
+        "to the home site of the radiologist who reads.",
+        "figures": "Plots",
+        "plot_workload": "On-call periods per radiologist and ISO week, grouped by home site.",
+        "plot_fairness": "Weighted load against fair share: optimised rota vs greedy baseline.",
+        "plot_sla": "Share of reports within the turnaround target per pool, with the target line.",
+        "plot_calendar": "First month: who is on call for which site.",
+        "figure_missing": "Figure not available: {why}",
+        "needs_scenario": "the scenario is needed (--scenario)",
+        "needs_analysis": "run {command}",
+        "sites": "Sites",
+        "radiologists": "Radiologists",
+        "costs": "Costs (€)",
+        "costs_note": "Allowances split by expected exams, remote-read fees, platform; difference = pooled − "
+        "no pooling.",
+        "pools": "Pools",
+        "col_site": "Site",
+        "col_periods": "PDS periods",
+        "col_exams": "Expected exams",
+        "col_reading_hours": "Reading hours",
+        "col_sla": "≤ {minutes} min",
+        "col_own": "Read by own staff",
+        "col_uncovered": "Uncovered",
+        "col_radiologist": "Radiologist",
+        "col_name": "Name",
+        "col_home": "Home site",
+        "col_nights": "Nights",
+        "col_saturdays": "Saturdays",
+        "col_sundays": "Sun./hol.",
+        "col_duties": "Duties",
+        "col_hours": "Hours",
+        "col_points": "Points",
+        "col_carried": "Carried",
+        "col_fair_share": "Fair share",
+        "col_deviation": "Deviation",
+        "col_days_lost": "Days lost",
+        "col_income": "Income (€)",
+        "col_allowances": "Allowances",
+        "col_fees": "Remote fees",
+        "col_platform": "Platform",
+        "col_total": "Total",
+        "col_no_pooling": "No pooling",
+        "col_difference": "Difference",
+        "region": "Region",
+        "radiologists_note": "A period covering several sites counts as one duty.",
+        "footer": "Made by pds-plan from the run folder {run}. Base map: IGN – Admin Express COG 2018 "
+        "(Licence Ouverte / Etalab).",
+        "months": "January,February,March,April,May,June,July,August,September,October,November,December",
+        "status.OPTIMAL": "Optimal",
+        "status.FEASIBLE": "Solution found",
+        "status.UNKNOWN": "No proven solution",
+        "status.GREEDY_COMPLETE": "Greedy heuristic",
+        "status.GREEDY_INCOMPLETE": "Greedy heuristic, incomplete",
+        "status.GREEDY_FALLBACK": "Fell back on the greedy heuristic",
+        "pool.pool_id": "Pool",
+        "pool.sites": "Sites",
+        "pool.expected_exams_per_night": "Expected exams per night",
+        "pool.peak_utilisation": "Peak utilisation",
+        "pool.sla_share": "Share within target",
+        "pool.credentialed_radiologists": "Credentialed radiologists",
+        "pool.site_ids": "Site ids",
+        "pool.n_sites": "Number of sites",
+        "pool.read_on_call_per_night": "Read on call per night",
+        "pool.sla_share_night": "Share within target, nights",
+        "pool.sla_share_saturday": "Share within target, Saturdays",
+        "pool.sla_share_sunday_holiday": "Share within target, Sundays and holidays",
+        "pool.sla_share_low": "Share within target (low bound)",
+        "pool.sla_worst_period": "Busiest period",
+        "pool.p90_minutes": "P90 turnaround (min)",
+        "pool.spread_km": "Spread (km)",
+        "pool.meets_sla": "Meets the target",
+    },
+}
+
+CSS = """
+@page { size: A4; margin: 14mm 13mm 16mm; }
+:root {
+  --ink: #1b2330; --muted: #5d6778; --line: #d8dde6; --soft: #f4f6f9; --accent: #1f4e79;
+  --ok: #1c7c3a; --bad: #b42318; --warn: #9a5b00;
+}
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body {
+  margin: 0 auto; max-width: 1060px; padding: 36px 44px 48px; color: var(--ink); background: #fff;
+  font: 14px/1.45 "Liberation Sans", "Helvetica Neue", Helvetica, Arial, "DejaVu Sans", sans-serif;
+}
+header { border-bottom: 3px solid var(--accent); padding-bottom: 14px; margin-bottom: 22px; }
+.eyebrow { color: var(--accent); font-size: 12px; font-weight: 700; letter-spacing: .06em; text-transform: uppercase; }
+h1 { font-size: 30px; line-height: 1.15; margin: 6px 0 4px; }
+.period { font-size: 17px; margin: 0; }
+.meta { color: var(--muted); font-size: 12px; margin: 6px 0 0; }
+h2 {
+  font-size: 19px; margin: 30px 0 12px; padding-bottom: 4px; border-bottom: 1px solid var(--line); color: var(--accent);
+}
+h3 { font-size: 15px; margin: 18px 0 8px; }
+.facts { display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; margin: 0; }
+.facts div { background: var(--soft); border-radius: 6px; padding: 10px 14px; }
+.facts dt { color: var(--muted); font-size: 12px; }
+.facts dd { margin: 2px 0 0; font-size: 22px; font-weight: 700; font-variant-numeric: tabular-nums; }
+.facts dd small { display: block; font-size: 11.5px; font-weight: 400; color: var(--muted); }
+.kpis { display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; }
+.kpi {
+  border: 1px solid var(--line); border-left: 4px solid var(--accent); border-radius: 6px; padding: 10px 12px;
+  break-inside: avoid;
+}
+.kpi.ok { border-left-color: var(--ok); }
+.kpi.bad { border-left-color: var(--bad); }
+.kpi.warn { border-left-color: var(--warn); }
+.kpi.none { border-left-color: var(--line); }
+.kpi .label {
+  color: var(--muted); font-size: 11.5px; font-weight: 700; letter-spacing: .03em; text-transform: uppercase;
+}
+.kpi .value { font-size: 23px; font-weight: 700; margin: 3px 0 2px; font-variant-numeric: tabular-nums; }
+.kpi.ok .value { color: var(--ok); }
+.kpi.bad .value { color: var(--bad); }
+.kpi.none .value { color: var(--muted); font-size: 17px; }
+.kpi .detail { color: var(--muted); font-size: 12px; }
+.note {
+  background: #fff8e6; border-left: 4px solid var(--warn); padding: 8px 12px; margin: 12px 0; font-size: 13px;
+  break-inside: avoid;
+}
+code { font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; font-size: .92em; background: var(--soft);
+  padding: 1px 4px; border-radius: 3px; }
+.columns { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; align-items: start; }
+table { border-collapse: collapse; width: 100%; font-size: 12.5px; font-variant-numeric: tabular-nums; }
+caption { caption-side: bottom; text-align: left; color: var(--muted); font-size: 12px; padding-top: 6px; }
+th, td { padding: 4px 8px; vertical-align: top; }
+thead th {
+  text-align: left; border-bottom: 2px solid var(--ink); font-size: 11.5px; color: var(--muted); font-weight: 700;
+}
+tbody tr:nth-child(even) { background: var(--soft); }
+tbody td { border-bottom: 1px solid #eceff4; }
+tfoot td { border-top: 2px solid var(--ink); font-weight: 700; }
+.num { text-align: right; white-space: nowrap; }
+thead th.num { text-align: right; }
+td .id { display: block; color: var(--muted); font-size: 11px; }
+table.people td:nth-child(-n+3) { white-space: nowrap; }
+table.people td:first-child { color: var(--muted); font-size: 11.5px; }
+table.facts-table th { text-align: left; font-weight: 400; color: var(--muted); width: 45%; }
+table.facts-table td { font-weight: 700; }
+table.facts-table tbody tr:nth-child(even) { background: none; }
+ul.messages { font-size: 12.5px; padding-left: 20px; }
+.wide { overflow-x: auto; }
+table.sideways tbody th { text-align: left; font-weight: 400; color: var(--muted); white-space: nowrap; }
+table.sideways thead th { text-align: right; }
+table.sideways thead th:first-child { text-align: left; }
+.nowrap { white-space: nowrap; }
+.pass { color: var(--ok); font-weight: 700; }
+.fail { color: var(--bad); font-weight: 700; }
+figure { margin: 0 0 26px; break-inside: avoid; }
+figure img { display: block; margin: 0 auto; max-width: 100%; height: auto; border: 1px solid var(--line); }
+figure img.portrait { max-width: min(100%, 760px); }
+figcaption { color: var(--muted); font-size: 12.5px; margin-top: 6px; text-align: center; }
+.missing {
+  border: 1px dashed var(--line); color: var(--muted); padding: 24px; text-align: center; font-size: 13px;
+}
+footer {
+  margin-top: 36px; padding-top: 10px; border-top: 1px solid var(--line); color: var(--muted); font-size: 11.5px;
+}
+@media screen and (max-width: 820px) {
+  .facts, .kpis { grid-template-columns: repeat(2, 1fr); }
+  .columns { grid-template-columns: 1fr; }
+}
+@media print {
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  body { max-width: none; padding: 0; font-size: 9.5pt; }
+  h1 { font-size: 21pt; }
+  h2 { font-size: 13.5pt; margin-top: 18pt; break-after: avoid; }
+  .facts, .kpis { grid-template-columns: repeat(4, 1fr); gap: 6pt; }
+  .kpi .value, .facts dd { font-size: 15pt; }
+  table { font-size: 8.5pt; }
+  .wide { overflow: visible; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; }
+  section.figure-page { break-before: page; }
+  .columns { grid-template-columns: 1.2fr 1fr; gap: 14pt; }
+  figure img, figure img.portrait { width: auto; height: auto; max-width: 100%; max-height: 236mm; }
+  footer { break-inside: avoid; }
+}
+"""
+
+
+# ------------------------------------------------------------------------------------------------------ numbers
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """Numbers, dates and text as the reader of one language writes them."""
+
+    language: Language
+
+    @property
+    def text(self) -> Mapping[str, str]:
+        return STRINGS[self.language]
+
+    def number(self, value: Any, digits: int = 0) -> str:
+        """French: 1 234,5 (narrow no-break space, decimal comma); English: 1,234.5; missing: an en dash."""
+        number = _float(value)
+        if number is None:
+            return "–"
+        text = f"{number:,.{digits}f}"
+        if text.startswith("-") and float(text.replace(",", "")) == 0:
+            text = text[1:]  # "-0.0" reads like a loss where there is none
+        if self.language is Language.FR:
+            text = text.replace(",", "\u202f").replace(".", ",")
+        return text.replace("-", MINUS)
+
+    def signed(self, value: Any, digits: int = 0) -> str:
+        """With a + in front of a positive number: for differences, where the sign is the point."""
+        number = _float(value)
+        text = self.number(value, digits)
+        return "+" + text if number is not None and round(number, digits) > 0 else text
+
+    def percent(self, share: Any, digits: int = 1) -> str:
+        number = _float(share)
+        if number is None:
+            return "–"
+        value = self.number(number * 100, digits)
+        return f"{value}\u00a0%" if self.language is Language.FR else f"{value}%"
+
+    def money(self, value: Any) -> str:
+        number = _float(value)
+        if number is None:
+            return "–"
+        if self.language is Language.FR:
+            return f"{self.number(number)}\u00a0€"
+        sign = MINUS if round(number) < 0 else ""
+        return f"{sign}€{self.number(abs(number))}"
+
+    def signed_money(self, value: Any) -> str:
+        number = _float(value)
+        if number is None or round(number) <= 0:
+            return self.money(value)
+        return "+" + self.money(number)
+
+    def date(self, day: dt.date) -> str:
+        month = self.text["months"].split(",")[day.month - 1]
+        if self.language is Language.FR:
+            return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
+        return f"{day.day} {month} {day.year}"
+
+    def say(self, key: str, **fields: str) -> str:
+        """The text of `key`, escaped, with `fields` (already HTML) put in."""
+        return html.escape(self.text[key]).format(**fields)
+
+
+def _float(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def language_of(lang: Language | str) -> Language:
+    try:
+        return Language(str(lang).strip().lower())
+    except ValueError:
+        choices = ", ".join(language.value for language in Language)
+        raise InputError([Problem("--lang", f"expected one of {choices}, not {lang!r}")]) from None
+
+
+# ----------------------------------------------------------------------------------------------------- the data
+
+
+@dataclass
+class Analysis:
+    """The `pds-plan analyse` files of a run folder that could be read (None: absent); `unreadable` lists the files
+    that are there but could not be read, with why."""
+
+    sites: pd.DataFrame | None = None
+    radiologists: pd.DataFrame | None = None
+    days_lost: pd.DataFrame | None = None
+    costs: pd.DataFrame | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    pools: pd.DataFrame | None = None
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        frames = (self.sites, self.radiologists, self.days_lost, self.costs)
+        return all(frame is not None for frame in frames) and bool(self.metadata)
+
+
+ANALYSIS_COLUMNS = {
+    "workload_sites.csv": ("site_id", "pds_periods", "expected_exams", "sla_share_within_target"),
+    "workload_radiologists.csv": ("radiologist_id", "home_site", "periods", "weighted_points", "fair_share"),
+    "daytime_days_lost.csv": ("home_site", "days_lost", "days_lost_without_pooling"),
+    "costs.csv": ("scope", "id", "total", "no_pooling_total", "difference"),
+}
+
+
+def read_analysis(folder: Path) -> Analysis:
+    """The analysis files of a run folder; missing ones stay None, unreadable ones are noted, never raised."""
+    found = Analysis()
+
+    def table(name: str, required: Sequence[str] = ()) -> pd.DataFrame | None:
+        path = folder / name
+        if not path.is_file():
+            return None
+        try:
+            frame = pd.read_csv(path, dtype={"site_id": str, "radiologist_id": str, "id": str, "home_site": str})
+        except (ValueError, OSError) as error:
+            found.unreadable.append((name, str(error).splitlines()[0] if str(error) else type(error).__name__))
+            return None
+        missing = [c for c in required if c not in frame.columns]
+        if missing:
+            found.unreadable.append((name, f"missing column(s) {', '.join(missing)}"))
+            return None
+        return frame
+
+    found.sites = table("workload_sites.csv", ANALYSIS_COLUMNS["workload_sites.csv"])
+    found.radiologists = table("workload_radiologists.csv", ANALYSIS_COLUMNS["workload_radiologists.csv"])
+    found.days_lost = table("daytime_days_lost.csv", ANALYSIS_COLUMNS["daytime_days_lost.csv"])
+    found.costs = table("costs.csv", ANALYSIS_COLUMNS["costs.csv"])
+    found.pools = table(POOLS_FILE)
+    metadata = folder / "analysis.json"
+    if metadata.is_file():
+        try:
+            loaded = json.loads(metadata.read_text(encoding="utf-8"))
+            found.metadata = loaded if isinstance(loaded, dict) else {}
+        except (ValueError, OSError) as error:
+            found.unreadable.append(("analysis.json", str(error)))
+    return found
+
+
+def _scenario_of(run: RunFolder) -> Scenario | None:
+    """The scenario the run was made from, when its manifest still points at a loadable one."""
+    path = run.scenario_file
+    if path is None:
+        return None
+    try:
+        return load_scenario(path)
+    except PdsPlanError:
+        return None
+
+
+def _names(frame: pd.DataFrame, key: str, name: str) -> dict[str, str]:
+    if key not in frame.columns or name not in frame.columns:
+        return {}
+    return {str(k): str(v) for k, v in zip(frame[key], frame[name], strict=True) if str(v)}
+
+
+@dataclass(frozen=True)
+class Names:
+    sites: dict[str, str]
+    radiologists: dict[str, str]
+
+
+def names_of(run: RunFolder, scenario: Scenario | None) -> Names:
+    sites = _names(run.rota, "site_id", "site_name")
+    radiologists = {**_names(run.blocks, "radiologist_id", "radiologist_name"),
+                    **_names(run.rota, "radiologist_id", "radiologist_name")}  # fmt: skip
+    if scenario is not None:
+        sites.update({s.site_id: s.name for s in scenario.sites})
+        radiologists.update({r.radiologist_id: r.name for r in scenario.radiologists})
+    return Names(sites, radiologists)
+
+
+# --------------------------------------------------------------------------------------------------------- images
+
+
+@dataclass(frozen=True)
+class Picture:
+    png: bytes | None
+    why_missing: str = ""
+
+    @property
+    def portrait(self) -> bool:
+        size = png_size(self.png) if self.png else None
+        return size is not None and size[1] > size[0]
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from the PNG header (IHDR is always the first chunk)."""
+    if len(data) < 24 or not data.startswith(PNG_SIGNATURE):
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
+
+
+def trimmed(png: bytes, pad: int = 24) -> bytes:
+    """The PNG without the white margins a full A4 figure leaves around a smaller drawing (the map's legends end
+    well above the page's foot), so that the page shows the drawing, not paper; unchanged when there is little
+    to gain, to spare a re-encoding."""
+    try:
+        with PILImage.open(io.BytesIO(png)) as opened:
+            picture = opened.convert("RGBA")
+    except (OSError, ValueError):
+        return png
+    paper = PILImage.new("RGBA", picture.size, (255, 255, 255, 255))
+    flat = PILImage.alpha_composite(paper, picture).convert("RGB")
+    box = ImageChops.difference(flat, paper.convert("RGB")).getbbox()
+    if box is None:
+        return png
+    width, height = flat.size
+    left, top = max(box[0] - pad, 0), max(box[1] - pad, 0)
+    right, bottom = min(box[2] + pad, width), min(box[3] + pad, height)
+    if (right - left) * (bottom - top) > 0.95 * width * height:
+        return png
+    buffer = io.BytesIO()
+    flat.crop((left, top, right, bottom)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _existing_png(path: Path) -> bytes | None:
+    if not path.is_file():
+        return None
+    with contextlib.suppress(OSError):
+        data = path.read_bytes()
+        if data.startswith(PNG_SIGNATURE):
+            return data
+    return None
+
+
+def _draw(kind: PlotKind, run: RunFolder, scenario: Scenario | None, ax: Axes) -> None:
+    if kind is PlotKind.WORKLOAD:
+        plot_workload(run, scenario, ax=ax)
+    elif kind is PlotKind.FAIRNESS:
+        if scenario is None:
+            raise InputError([Problem(display_path(run.path), "the fairness plot needs the scenario")])
+        plot_fairness(scenario, load_rota(run.path / "rota.csv", scenario), ax=ax)
+    elif kind is PlotKind.SLA:
+        plot_sla(run, scenario, ax=ax)
+    else:
+        plot_calendar(run, None, scenario, ax=ax)
+
+
+def _render_plot(kind: PlotKind, run: RunFolder, scenario: Scenario | None, text: Formatter) -> Picture:
+    if kind is PlotKind.FAIRNESS and scenario is None:
+        return Picture(None, text.say("needs_scenario"))
+    if kind is PlotKind.SLA and not (run.path / "workload_periods.csv").is_file():
+        command = f"<code>pds-plan analyse {_e(display_path(run.path))}</code>"
+        return Picture(None, text.say("needs_analysis", command=command))
+    figure = Figure(figsize=A4_PORTRAIT if kind in PORTRAIT_PLOTS else A4_LANDSCAPE, layout="constrained")
+    try:
+        _draw(kind, run, scenario, figure.add_subplot())
+    except (PdsPlanError, ValueError, KeyError) as error:
+        # A figure that cannot be drawn costs the reader one picture, not the whole report.
+        return Picture(None, _e(_first_line(error)))
+    return Picture(figure_bytes(figure, "png"))
+
+
+def _render_map(run: RunFolder, scenario: Scenario | None, text: Formatter) -> Picture:
+    if scenario is None:
+        return Picture(None, text.say("needs_scenario"))
+    try:
+        return Picture(render_map(scenario, "png", rota=run.rota))
+    except (PdsPlanError, ValueError, KeyError, OSError) as error:
+        return Picture(None, _e(_first_line(error)))
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def images_of(run: RunFolder, scenario: Scenario | None, text: Formatter) -> dict[str, Picture]:
+    """map and the four plots: the run folder's PNG files when present, else drawn now."""
+    found: dict[str, Picture] = {}
+    data = _existing_png(run.path / "map.png")
+    found["map"] = Picture(data) if data else _render_map(run, scenario, text)
+    for kind in PlotKind:
+        data = _existing_png(run.path / f"plot_{kind.value}.png")
+        found[kind.value] = Picture(data) if data else _render_plot(kind, run, scenario, text)
+    return {name: Picture(trimmed(p.png)) if p.png else p for name, p in found.items()}
+
+
+def _figure_html(image: Picture, caption: str, alt: str, text: Formatter) -> str:
+    if image.png is None:
+        body = f'<div class="missing">{text.say("figure_missing", why=image.why_missing)}</div>'
+    else:
+        size = png_size(image.png)
+        dimensions = f' width="{size[0]}" height="{size[1]}"' if size else ""
+        portrait = ' class="portrait"' if image.portrait else ""
+        encoded = base64.b64encode(image.png).decode("ascii")
+        body = f'<img{portrait}{dimensions} alt="{_e(alt)}" src="data:image/png;base64,{encoded}">'
+    return f"<figure>{body}<figcaption>{_e(caption)}</figcaption></figure>"
+
+
+# --------------------------------------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str  # plain text
+    numeric: bool = True
+
+
+def _table(
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[str]],
+    foot: Sequence[str] | None = None,
+    caption: str = "",
+    css: str = "",
+    header: bool = True,
+) -> str:
+    """An HTML table; cells are HTML already (escape data with `_e` before)."""
+
+    def cells(values: Sequence[str], tag: str) -> str:
+        return "".join(
+            f'<{tag} class="num">{v}</{tag}>' if c.numeric else f"<{tag}>{v}</{tag}>"
+            for c, v in zip(columns, values, strict=True)
+        )
+
+    head = f"<thead><tr>{cells([_e(c.title) for c in columns], 'th')}</tr></thead>" if header else ""
+    body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in rows)
+    tail = f"<tfoot><tr>{cells(foot, 'td')}</tr></tfoot>" if foot else ""
+    caption_html = f"<caption>{_e(caption)}</caption>" if caption else ""
+    classes = f' class="{css}"' if css else ""
+    return f"<table{classes}>{caption_html}{head}<tbody>{body}</tbody>{tail}</table>"
+
+
+def _named(identifier: Any, names: Mapping[str, str]) -> str:
+    """A name with its id below it (ids are what the CSV files and the terminal show)."""
+    key = str(identifier)
+    name = names.get(key)
+    if not name or name == key:
+        return _e(key)
+    return f'{_e(name)}<span class="id">{_e(key)}</span>'
+
+
+def _target_minutes(analysis: Analysis) -> float:
+    sla = analysis.metadata.get("sla")
+    minutes = _float(sla.get("target_minutes")) if isinstance(sla, dict) else None
+    return minutes if minutes is not None else DEFAULT_TARGET_MINUTES
+
+
+def _minutes(minutes: float, text: Formatter) -> str:
+    return text.number(minutes, 0 if minutes == int(minutes) else 1)
+
+
+def sites_table(analysis: Analysis, names: Names, text: Formatter) -> str:
+    frame = analysis.sites
+    if frame is None:
+        return ""
+    minutes = _minutes(_target_minutes(analysis), text)
+    columns = [
+        Column(text.text["col_site"], numeric=False),
+        Column(text.text["col_periods"]),
+        Column(text.text["col_exams"]),
+        Column(text.text["col_reading_hours"]),
+        Column(text.text["col_sla"].format(minutes=minutes)),
+        Column(text.text["col_own"]),
+        Column(text.text["col_uncovered"]),
+    ]
+    rows = [
+        [
+            _named(row.get("site_id"), names.sites),
+            text.number(row.get("pds_periods")),
+            text.number(row.get("expected_exams"), 1),
+            text.number(row.get("expected_reading_hours"), 1),
+            text.percent(row.get("sla_share_within_target")),
+            text.percent(row.get("share_read_by_own_staff")),
+            text.number(row.get("uncovered_periods")),
+        ]
+        for row in frame.to_dict("records")
+    ]
+    return _table(columns, rows)
+
+
+def radiologists_table(analysis: Analysis, names: Names, text: Formatter, short_sites: Mapping[str, str]) -> str:
+    frame = analysis.radiologists
+    if frame is None:
+        return ""
+    income: dict[str, Any] = {}
+    if analysis.costs is not None:
+        people = analysis.costs[analysis.costs["scope"] == "radiologist"]
+        income = dict(zip(people["id"].astype(str), people["total"], strict=True))
+    carried = "carried_points" in frame.columns and bool(
+        pd.to_numeric(frame["carried_points"], errors="coerce").fillna(0).abs().sum()
+    )  # only worth a column when balances were carried over
+    specs: list[tuple[str, str, Callable[[Any], str]]] = [
+        ("col_nights", "night_periods", text.number),
+        ("col_saturdays", "saturday_periods", text.number),
+        ("col_sundays", "sunday_holiday_periods", text.number),
+        ("col_duties", "periods", text.number),
+        ("col_hours", "on_call_hours", text.number),
+        ("col_points", "weighted_points", text.number),
+        *([("col_carried", "carried_points", lambda v: text.number(v, 1))] if carried else []),
+        ("col_fair_share", "fair_share", lambda v: text.number(v, 1)),
+        ("col_deviation", "deviation", lambda v: text.signed(v, 1)),
+        ("col_exams", "expected_exams", text.number),
+        ("col_days_lost", "daytime_days_lost", text.number),
+    ]
+    specs = [spec for spec in specs if spec[1] in frame.columns]
+    columns = [
+        Column(text.text["col_radiologist"], numeric=False),
+        Column(text.text["col_name"], numeric=False),
+        Column(text.text["col_home"], numeric=False),
+        *[Column(text.text[key]) for key, _, _ in specs],
+        *([Column(text.text["col_income"])] if income else []),
+    ]
+    rows = []
+    for row in frame.to_dict("records"):
+        identifier = str(row.get("radiologist_id"))
+        home = str(row.get("home_site"))
+        rows.append(
+            [
+                _e(identifier),
+                _e(names.radiologists.get(identifier, "")),
+                f'<span title="{_e(names.sites.get(home, home))}">{_e(short_sites.get(home, home))}</span>',
+                *[show(row.get(column)) for _, column, show in specs],
+                *([text.number(income.get(identifier))] if income else []),
+            ]
+        )
+    return _table(columns, rows, caption=text.text["radiologists_note"], css="people")
+
+
+def costs_table(analysis: Analysis, names: Names, text: Formatter) -> str:
+    frame = analysis.costs
+    if frame is None:
+        return ""
+    values = ("allowances", "remote_fees", "platform", "total", "no_pooling_total", "difference")
+    keys = ("col_allowances", "col_fees", "col_platform", "col_total", "col_no_pooling", "col_difference")
+    columns = [Column(text.text["col_site"], numeric=False), *[Column(text.text[k]) for k in keys]]
+    sites = frame[frame["scope"] == "site"].to_dict("records")
+    rows = [[_named(row.get("id"), names.sites), *_money_cells(row, values, text)] for row in sites]
+    region = frame[frame["scope"] == "region"].to_dict("records")
+    foot = [_e(text.text["region"]), *_money_cells(region[0], values, text)] if region else None
+    return _table(columns, rows, foot, caption=text.text["costs_note"])
+
+
+def _money_cells(row: Mapping[Hashable, Any], columns: Sequence[str], text: Formatter) -> list[str]:
+    return [text.signed(row.get(c)) if c == "difference" else text.number(row.get(c)) for c in columns]
+
+
+def _is_share(name: str, values: pd.Series) -> bool:
+    """A column of fractions, shown as percentages: named like one and every value within [0, 1]."""
+    if not any(word in name.lower() for word in ("share", "utilisation", "utilization", "rate", "ratio")):
+        return False
+    return bool(values.dropna().between(0, 1).all())
+
+
+def _generic_cell(value: Any, text: Formatter) -> str:
+    if isinstance(value, bool):  # a column of booleans with a blank is read as text
+        return text.say("yes" if value else "no")
+    return "–" if pd.isna(value) else _e(str(value).replace(";", "; "))
+
+
+def generic_table(frame: pd.DataFrame, text: Formatter, prefix: str) -> str:
+    """Any table (pools_summary.csv): numbers formatted for the language, known headers translated.
+
+    A table with many columns but few rows (a pool design: a dozen and more figures for a handful of pools) is
+    turned on its side, a row per column, so that it stays readable on A4 instead of running off the page.
+    """
+    columns: list[Column] = []
+    shows: list[Callable[[Any], str]] = []
+    for name in frame.columns:
+        values = frame[name]
+        title = text.text.get(f"{prefix}.{name}", str(name).replace("_", " "))
+        if pd.api.types.is_bool_dtype(values):
+            shows.append(lambda v: text.say("yes" if v else "no"))
+            columns.append(Column(title, numeric=False))
+        elif pd.api.types.is_numeric_dtype(values):
+            numbers = pd.to_numeric(values, errors="coerce")
+            whole = bool((numbers.dropna() % 1 == 0).all())
+            if _is_share(str(name), numbers):
+                shows.append(text.percent)
+            elif whole:
+                shows.append(text.number)
+            else:
+                largest = numbers.abs().max()
+                digits = 2 if largest < 100 else 1 if largest < 10_000 else 0  # about four significant digits
+                shows.append(functools.partial(text.number, digits=digits))
+            columns.append(Column(title))
+        else:
+            shows.append(lambda v: _generic_cell(v, text))
+            columns.append(Column(title, numeric=False))
+    rows = [[show(value) for show, value in zip(shows, row, strict=True)] for row in frame.itertuples(index=False)]
+    if len(columns) <= SIDEWAYS_COLUMNS or not 0 < len(rows) <= SIDEWAYS_ROWS:
+        return _table(columns, rows)
+    head = "".join(f"<th>{cell}</th>" for cell in [_e(columns[0].title), *(row[0] for row in rows)])
+    body = "".join(
+        f"<tr><th>{_e(column.title)}</th>"
+        + "".join(f'<td class="num">{row[n]}</td>' if column.numeric else f"<td>{row[n]}</td>" for row in rows)
+        + "</tr>"
+        for n, column in enumerate(columns[1:], start=1)
+    )
+    return f'<table class="sideways"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+# ----------------------------------------------------------------------------------------------------- the figures
+
+
+@dataclass(frozen=True)
+class Facts:
+    name: str
+    start: dt.date | None
+    end: dt.date | None
+    sites: int
+    radiologists: int
+    site_periods: int
+
+    @property
+    def days(self) -> int | None:
+        return (self.end - self.start).days + 1 if self.start and self.end else None
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def facts_of(run: RunFolder, scenario: Scenario | None, analysis: Analysis) -> Facts:
+    if scenario is not None:
+        return Facts(scenario.name, scenario.start, scenario.end, len(scenario.pds_sites), len(scenario.radiologists),
+                     len(build_calendar(scenario)))  # fmt: skip
+    horizon = run.summary.get("horizon") or {}
+    dates = sorted(str(d) for d in run.rota.get("date", []))
+    start = _date(horizon.get("start")) or (_date(dates[0]) if dates else None)
+    end = _date(horizon.get("end")) or (_date(dates[-1]) if dates else None)
+    name = str(run.summary.get("scenario") or run.manifest.get("scenario") or run.path.name)
+    people: set[str] = set()
+    if analysis.radiologists is not None:
+        people = set(analysis.radiologists["radiologist_id"].astype(str))
+    elif "radiologist_id" in run.rota.columns:
+        people = set(run.rota["radiologist_id"]) - {""}
+    sites = len(set(run.rota["site_id"])) if "site_id" in run.rota.columns else 0
+    return Facts(name, start, end, sites, len(people), len(run.rota))
+
+
+@dataclass(frozen=True)
+class Kpi:
+    label: str  # HTML
+    value: str  # HTML
+    detail: str = ""  # HTML
+    tone: str = ""  # ok, bad, warn, none
+
+
+def _violations(count: Any, text: Formatter) -> str:
+    number = _float(count)
+    if number is None:
+        return text.say("check_unknown")
+    n = int(number)
+    if n == 0:
+        return text.say("violations_0")
+    return text.say("violations_1") if n == 1 else text.say("violations_n", n=text.number(n))
+
+
+def status_label(summary: Mapping[str, Any], text: Formatter) -> str:
+    status = str(summary.get("status") or "?")
+    return _e(text.text.get(f"status.{status}", status))
+
+
+def kpis_of(run: RunFolder, analysis: Analysis, text: Formatter) -> list[Kpi]:
+    summary = run.summary
+    check = summary.get("rule_check") or {}
+    violations = check.get("violations")
+    proven = bool(summary.get("proven_optimal"))
+    status = str(summary.get("status") or "?")
+    kpis = [
+        Kpi(
+            text.say("kpi_status"),
+            status_label(summary, text),
+            f"<code>{_e(status)}</code> · " + text.say("kpi_proven" if proven else "kpi_not_proven"),
+            "ok" if proven else "",
+        ),
+        Kpi(
+            text.say("kpi_check"),
+            _violations(violations, text),
+            text.say("kpi_check_detail"),
+            "none" if _float(violations) is None else ("ok" if _float(violations) == 0 else "bad"),
+        ),
+    ]
+    wall = _float(summary.get("wall_time_seconds"))
+    if wall is None and summary.get("objective") is None:  # the greedy method: no search, nothing to bound
+        method = _e(summary.get("method") or "?")
+        kpis.append(Kpi(text.say("kpi_solve"), "–", text.say("kpi_solve_none", method=method), "none"))
+    else:
+        detail = text.say(
+            "kpi_solve_detail",
+            objective=text.number(summary.get("objective")),
+            bound=text.number(summary.get("best_bound")),
+            gap=text.percent(summary.get("gap"), 1),
+        )
+        seconds = text.say("seconds", n=text.number(wall, 1)) if wall is not None else "–"
+        kpis.append(Kpi(text.say("kpi_solve"), seconds, detail))
+    mine = (summary.get("fairness") or {}).get("spread_ratio_max_min")
+    baseline = ((summary.get("greedy_baseline") or {}).get("fairness") or {}).get("spread_ratio_max_min")
+    kpis.append(
+        Kpi(
+            text.say("kpi_fairness"),
+            text.number(mine, 2),
+            text.say("kpi_fairness_detail", baseline=text.number(baseline, 2)),
+        )
+    )
+    rota = run.rota
+    if {"date", "period", "radiologist_id"} <= set(rota.columns):
+        covered = rota[rota["radiologist_id"] != ""]
+        duties = len(covered[["date", "period", "radiologist_id"]].drop_duplicates())
+        detail = text.say("kpi_duties_detail", n=text.number(len(rota)))
+        kpis.append(Kpi(text.say("kpi_duties"), text.number(duties), detail))
+    kpis.extend(_analysis_kpis(analysis, text))
+    return kpis
+
+
+def _analysis_kpis(analysis: Analysis, text: Formatter) -> list[Kpi]:
+    missing = text.say("kpi_missing")
+    minutes = _minutes(_target_minutes(analysis), text)
+    found: list[Kpi] = []
+
+    region = _region(analysis)
+    if region:
+        detail = text.say(
+            "kpi_cost_detail",
+            n=_nowrap(text.money(region.get("no_pooling_total"))),
+            diff=_nowrap(text.signed_money(region.get("difference"))),
+        )
+        found.append(Kpi(text.say("kpi_cost"), _e(text.money(region.get("total"))), detail))
+    else:
+        found.append(Kpi(text.say("kpi_cost"), missing, tone="none"))
+
+    lost = analysis.days_lost
+    if lost is not None:
+        pooled = pd.to_numeric(lost["days_lost"], errors="coerce").sum()
+        without = pd.to_numeric(lost["days_lost_without_pooling"], errors="coerce").sum()
+        found.append(Kpi(text.say("kpi_days_lost"), text.number(pooled),
+                         text.say("kpi_days_lost_detail", n=text.number(without))))  # fmt: skip
+    else:
+        found.append(Kpi(text.say("kpi_days_lost"), missing, tone="none"))
+
+    share = regional_sla_share(analysis)
+    label = text.say("kpi_sla", minutes=minutes)
+    if share is not None:
+        detail = text.say("kpi_sla_detail", target=text.percent(DEFAULT_SLA_TARGET, 0))
+        found.append(Kpi(label, text.percent(share), detail, "ok" if share >= DEFAULT_SLA_TARGET else "warn"))
+    else:
+        found.append(Kpi(label, missing, tone="none"))
+    return found
+
+
+def _nowrap(value: str) -> str:
+    """A figure kept on one line: browsers may break a line after the sign of "+€60,024"."""
+    return f'<span class="nowrap">{_e(value)}</span>'
+
+
+def _region(analysis: Analysis) -> dict[str, Any]:
+    if analysis.costs is not None:
+        rows = analysis.costs[analysis.costs["scope"] == "region"].to_dict("records")
+        if rows:
+            return {str(k): v for k, v in rows[0].items()}
+    region = analysis.metadata.get("region")
+    return dict(region) if isinstance(region, dict) else {}
+
+
+def regional_sla_share(analysis: Analysis) -> float | None:
+    """Share of all the region's reports within the target: the sites' shares weighted by their expected exams
+    (each exam counts once, whichever site it is read for)."""
+    sites = analysis.sites
+    if sites is None:
+        return None
+    exams = pd.to_numeric(sites["expected_exams"], errors="coerce")
+    shares = pd.to_numeric(sites["sla_share_within_target"], errors="coerce")
+    known = exams.notna() & shares.notna()
+    total = float(exams[known].sum())
+    if total <= 0:
+        mean = shares.mean()
+        return None if pd.isna(mean) else float(mean)
+    return float((exams[known] * shares[known]).sum() / total)
+
+
+def _placeholder_costs(analysis: Analysis) -> bool:
+    settings = analysis.metadata.get("costs")
+    if not isinstance(settings, dict):
+        return False
+    return any(isinstance(v, dict) and v.get("placeholder") for v in settings.values())
+
+
+# ------------------------------------------------------------------------------------------------------- sections
+
+
+def _header(run: RunFolder, facts: Facts, text: Formatter) -> str:
+    period = ""
+    if facts.start and facts.end:
+        period = text.say("period", start=_e(text.date(facts.start)), end=_e(text.date(facts.end)))
+        if facts.days:
+            period += " · " + text.say("days", n=text.number(facts.days))
+    written = str(run.manifest.get("written_at") or "")
+    when = written.replace("T", " ").replace("Z", " UTC") if written else "?"
+    version = (run.manifest.get("versions") or {}).get("pds-plan") or "?"
+    meta = text.say("generated", run=_e(run.path.name), when=_e(when), version=_e(version))
+    return (
+        f'<header><div class="eyebrow">{text.say("eyebrow")}</div><h1>{_e(facts.name)}</h1>'
+        f'<p class="period">{period}</p><p class="meta">{meta}</p></header>'
+    )
+
+
+def _facts(facts: Facts, text: Formatter) -> str:
+    horizon = text.say("days", n=text.number(facts.days)) if facts.days else "–"
+    items = [
+        (text.say("fact_sites"), text.number(facts.sites), ""),
+        (text.say("fact_radiologists"), text.number(facts.radiologists), ""),
+        (text.say("fact_periods"), text.number(facts.site_periods), text.say("fact_periods_detail")),
+        (text.say("fact_horizon"), horizon, ""),
+    ]
+    cells = "".join(
+        f"<div><dt>{label}</dt><dd>{value}{f'<small>{detail}</small>' if detail else ''}</dd></div>"
+        for label, value, detail in items
+    )
+    return f'<section><h2>{text.say("facts")}</h2><dl class="facts">{cells}</dl></section>'
+
+
+def _kpis(kpis: Sequence[Kpi], notes: Sequence[str], text: Formatter) -> str:
+    cards = "".join(_kpi_html(k) for k in kpis)
+    notes_html = "".join(f'<p class="note">{note}</p>' for note in notes)
+    return f'<section><h2>{text.say("kpis")}</h2><div class="kpis">{cards}</div>{notes_html}</section>'
+
+
+def _kpi_html(kpi: Kpi) -> str:
+    tone = f" {kpi.tone}" if kpi.tone else ""
+    detail = f'<div class="detail">{kpi.detail}</div>' if kpi.detail else ""
+    value = f'<div class="value">{kpi.value}</div>'
+    return f'<div class="kpi{tone}"><div class="label">{kpi.label}</div>{value}{detail}</div>'
+
+
+def _optimiser(run: RunFolder, text: Formatter) -> str:
+    summary, manifest = run.summary, run.manifest
+    gap = _float(summary.get("gap"))
+    wall = _float(summary.get("wall_time_seconds"))
+    limit = _float(manifest.get("time_limit_seconds"))
+    rows = [
+        ("method", _e(summary.get("method") or manifest.get("method") or "?")),
+        ("status", f"{status_label(summary, text)} <code>{_e(summary.get('status') or '?')}</code>"),
+        ("proven", text.say("yes" if summary.get("proven_optimal") else "no")),
+        ("objective", text.number(summary.get("objective"))),
+        ("bound", text.number(summary.get("best_bound"))),
+        ("gap", text.percent(gap, 2)),
+        ("wall_time", text.say("seconds", n=text.number(wall, 1)) if wall is not None else "–"),
+        ("time_limit", text.say("seconds", n=text.number(limit, 0)) if limit is not None else "–"),
+        ("seed", _e(manifest.get("seed", "–"))),
+    ]
+    if summary.get("note"):
+        rows.append(("note", _e(summary["note"])))
+    table = _table([Column("", numeric=False), Column("", numeric=False)],
+                   [[text.say(key), value] for key, value in rows], css="facts-table", header=False)  # fmt: skip
+    gap_note = f'<p class="note">{text.say("gap_note")}</p>' if gap is not None and gap > 0.9 else ""
+
+    check = summary.get("rule_check") or {}
+    violations = check.get("violations")
+    count = _float(violations)
+    verdict_class = "" if count is None else ' class="pass"' if count == 0 else ' class="fail"'
+    verdict = f"<p{verdict_class}>{_violations(violations, text)}</p>"
+    messages = [str(m) for m in (check.get("messages") or [])][:MAX_MESSAGES]
+    listed = ""
+    if messages:
+        items = "".join(f"<li>{_e(m)}</li>" for m in messages)
+        listed = f'<h3>{text.say("check_messages", n=str(MAX_MESSAGES))}</h3><ul class="messages">{items}</ul>'
+    return (
+        f'<section><h2>{text.say("optimiser")}</h2><div class="columns"><div>{table}{gap_note}</div>'
+        f"<div><h3>{text.say('check_result')}</h3>{verdict}{listed}</div></div></section>"
+    )
+
+
+def _figures(images: Mapping[str, Picture], facts: Facts, text: Formatter) -> str:
+    parts = [
+        '<section class="figure-page">',
+        f"<h2>{text.say('map')}</h2>",
+        _figure_html(images["map"], text.text["map_caption"], f"{text.text['map']} – {facts.name}", text),
+        "</section>",
+    ]
+    for kind in PlotKind:
+        caption = text.text[f"plot_{kind.value}"]
+        # On paper a portrait figure takes a page of its own; landscape ones may share one.
+        page = images[kind.value].portrait or kind is PlotKind.WORKLOAD
+        parts += [
+            '<section class="figure-page">' if page else "<section>",
+            f"<h2>{text.say('figures')}</h2>" if kind is PlotKind.WORKLOAD else "",
+            _figure_html(images[kind.value], caption, caption, text),
+            "</section>",
+        ]
+    return "".join(parts)
+
+
+def _tables(analysis: Analysis, names: Names, scenario: Scenario | None, text: Formatter) -> str:
+    homes = set(analysis.radiologists["home_site"].astype(str)) if analysis.radiologists is not None else set()
+    short_sites = short_site_names({*names.sites, *homes}, scenario)
+    parts: list[str] = []
+    for title, table in (
+        ("sites", sites_table(analysis, names, text)),
+        ("radiologists", radiologists_table(analysis, names, text, short_sites)),
+        ("costs", costs_table(analysis, names, text)),
+    ):
+        if table:
+            parts.append(f"<section><h2>{text.say(title)}</h2>{table}</section>")
+    if analysis.pools is not None:
+        # Its columns are another module's to choose: however many there are, the page keeps its width.
+        table = f'<div class="wide">{generic_table(analysis.pools, text, "pool")}</div>'
+        parts.append(f"<section><h2>{text.say('pools')}</h2>{table}</section>")
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------------------- entry
+
+
+def render_report(
+    run: RunFolder | Path | str, lang: Language | str = Language.FR, scenario: Scenario | None = None
+) -> str:
+    """The HTML report of a run folder, as text: French by default, `lang="en"` for English.
+
+    `scenario` defaults to the one the run's manifest records, when it can still be loaded; without it the report
+    is drawn from the run files alone (no fairness plot or map unless the run folder already holds them).
+    """
+    loaded = run if isinstance(run, RunFolder) else load_run(run)
+    text = Formatter(language_of(lang))
+    if scenario is None:
+        scenario = _scenario_of(loaded)
+    analysis = read_analysis(loaded.path)
+    names = names_of(loaded, scenario)
+    facts = facts_of(loaded, scenario, analysis)
+
+    notes: list[str] = []
+    if not analysis.complete:
+        command = f"<code>pds-plan analyse {_e(display_path(loaded.path))}</code>"
+        notes.append(text.say("missing_analysis", command=command))
+    notes += [text.say("unreadable", file=f"<code>{_e(name)}</code>", why=_e(why)) for name, why in analysis.unreadable]
+    if scenario is None:
+        notes.append(text.say("no_scenario"))
+    if _placeholder_costs(analysis):
+        notes.append(text.say("placeholder_costs"))
+
+    body = "".join(
+        [
+            _header(loaded, facts, text),
+            _facts(facts, text),
+            _kpis(kpis_of(loaded, analysis, text), notes, text),
+            _optimiser(loaded, text),
+            _figures(images_of(loaded, scenario, text), facts, text),
+            _tables(analysis, names, scenario, text),
+            f"<footer>{text.say('footer', run=f'<code>{_e(loaded.path.name)}</code>')}</footer>",
+        ]
+    )
+    title = f"{facts.name} – PDS"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{text.language.value}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def output_path(out: Path | str) -> Path:
+    out = Path(out)
+    if out.suffix.lower() not in SUFFIXES:
+        raise InputError([Problem(display_path(out), f"expected an .html file, not {out.suffix or 'no suffix'!r}")])
+    return out
+
+
+def write_report(
+    run: RunFolder | Path | str,
+    out: Path | str,
+    lang: Language | str = Language.FR,
+    scenario: Scenario | None = None,
+    force: bool = False,
+) -> Path:
+    """Write the report atomically; OutputExistsError when `out` exists, unless `force` (checked before the work,
+    which may draw figures for seconds)."""
+    path = output_path(out)
+    language = language_of(lang)
+    refuse_to_overwrite(path, force)
+    return atomic_write_text(path, render_report(run, language, scenario), force=force)
