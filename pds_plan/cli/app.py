@@ -13,6 +13,7 @@ from pds_plan.cli import report as report_commands
 from pds_plan.cli import run as run_commands
 from pds_plan.cli import scenario as scenario_commands
 from pds_plan.cli import solve as solve_commands
+from pds_plan.cli import volumes as volumes_commands
 
 app = typer.Typer(
     name="pds-plan",
@@ -37,6 +38,7 @@ app.command("analyse")(analyse_commands.analyse_command)
 app.command("export")(export_commands.export_command)
 app.command("plot")(plot_commands.plot_command)
 app.command("map")(map_commands.map_command)
+app.add_typer(volumes_commands.volumes_app, name="volumes")
 app.add_typer(pools_commands.pools_app, name="pools")
 app.command("report")(report_commands.report_command)
 app.command("run")(run_commands.run_command)

@@ -254,7 +254,7 @@ def _data_paths(reader: TomlReader, base: Path) -> dict[str, Path]:
     return paths
 
 
-def _unique(rows: list[tuple[int, Any]], attr: str, name: str, findings: Findings) -> list[tuple[int, Any]]:
+def unique_rows(rows: list[tuple[int, Any]], attr: str, name: str, findings: Findings) -> list[tuple[int, Any]]:
     seen: dict[str, int] = {}
     kept = []
     for line, row in rows:
@@ -300,8 +300,10 @@ def load_scenario(path: Path | str) -> Scenario:
 
     site_table = table("sites", SiteRow)
     radiologist_table = table("radiologists", RadiologistRow)
-    site_rows = _unique(site_table.rows, "site_id", display_path(paths["sites"]), findings)
-    radiologist_rows = _unique(radiologist_table.rows, "radiologist_id", display_path(paths["radiologists"]), findings)
+    site_rows = unique_rows(site_table.rows, "site_id", display_path(paths["sites"]), findings)
+    radiologist_rows = unique_rows(
+        radiologist_table.rows, "radiologist_id", display_path(paths["radiologists"]), findings
+    )
     availability_rows = table("availability", AvailabilityRow).rows
     volume_rows = table("volumes", VolumeRow).rows
     pool_rows = table("pools", PoolRow).rows
