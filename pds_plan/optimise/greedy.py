@@ -132,6 +132,11 @@ class _Greedy:
             return ((state.points[r] + extra) / self.share[r], r)
 
         eligible = [r for r in self.credentialed[period.site_id] if self.may_take(r, slot)]
+        if pool is not None:  # the first site of a pool in this period: its reader must be able to read all of it
+            sites = {
+                plan.slots[s].site_id for s in plan.windows[w].slots if self.pool_of.get(plan.slots[s].site_id) == pool
+            }
+            eligible = [r for r in eligible if sites <= self.scenario.radiologist(r).sites]
         return min(eligible, key=load_after) if eligible else None
 
     def run(self, fixed: Iterable[Assignment] = ()) -> GreedyRota:

@@ -100,3 +100,23 @@ def test_carried_over_balances_make_the_radiologist_who_did_more_take_less(tiny)
     duties = lambda rota: sum(1 for a in rota.assignments if a.radiologist_id == "R2")  # noqa: E731
     assert duties(ahead) < duties(even)
     assert check_rota(tiny, ahead.assignments) == []
+
+
+def test_greedy_gives_a_pool_to_someone_who_may_read_all_of_it(make):
+    # R1 reads only A and is the least loaded (R2 and R3 start with pinned nights elsewhere); A and B form a pool,
+    # so A must go to whoever can read B too, or B would be left uncovered. A has the fewest possible readers, so it
+    # is chosen first.
+    pools = (PoolMember("P", "A"), PoolMember("P", "B"))
+    pins = (Pin(MON, K.NIGHT, "C", "R2"), Pin(MON, K.NIGHT, "D", "R3"))
+    scenario = make.scenario(
+        sites="ABCD",
+        radiologists={"R1": "A", "R2": "ABCD", "R3": "ABCD", "R4": "BCD", "R5": "BCD"},
+        days=1,
+        pools=pools,
+        pins=pins,
+        rules={"min_rest_hours": 0},
+    )
+    rota = greedy_rota(scenario)
+    assert rota.uncovered == ()
+    assert readers(rota, "A") == readers(rota, "B") != ["R1"]
+    assert check_rota(scenario, rota.assignments) == []
