@@ -45,7 +45,7 @@ GEOD = Geod(ellps="WGS84")
 
 @dataclass(frozen=True)
 class DesignSettings:
-    max_sites: int = 3
+    max_sites: int | None = None  # None: the scenario's max_sites_per_radiologist
     sla_minutes: float = DEFAULT_TARGET_MINUTES
     sla_target: float = 0.95
     min_radiologists: int = 3  # credentialed for every site of a pool of two or more sites
@@ -216,7 +216,8 @@ def candidate_pools(
     """Every pool tried, by size, each with its figures and, when it may not be chosen, why."""
     evaluator = _Evaluator(scenario, settings, profile)
     tried: dict[tuple[str, ...], PoolFigures] = {}
-    for size in range(1, max(1, settings.max_sites) + 1):
+    largest = settings.max_sites if settings.max_sites is not None else scenario.rules.max_sites_per_radiologist
+    for size in range(1, max(1, largest) + 1):
         for pool in itertools.combinations(site_ids, size):
             if size > 1 and any(
                 sub not in tried or tried[sub].refused is not None for sub in itertools.combinations(pool, size - 1)
@@ -316,7 +317,7 @@ def design_pools(scenario: Scenario, settings: DesignSettings | None = None) -> 
                 notes.append(
                     f"too busy for one reader even alone: {figures.refused}; needs a second reader or on-site cover"
                 )
-            elif settings.max_sites > 1:
+            elif any(len(f.site_ids) > 1 for f in tried):
                 notes.append(_why_alone(site, tried))
             if len(figures.radiologists) < settings.min_radiologists:
                 notes.append(f"only {len(figures.radiologists)} radiologists credentialed for it")

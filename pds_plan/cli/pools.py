@@ -132,7 +132,7 @@ def design_command(
     path = scenario_or_default(scenario)
     loaded = load_scenario(path)
     settings = DesignSettings(
-        max_sites=max_sites or loaded.rules.max_sites_per_radiologist,
+        max_sites=max_sites,
         sla_minutes=sla_minutes,
         sla_target=sla_target,
         min_radiologists=min_radiologists,

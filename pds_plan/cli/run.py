@@ -211,9 +211,7 @@ def run_command(
     steps = _Steps()
     loaded = steps.run("validate", lambda: load_scenario(path))
     show_summary(console, summarise(loaded))
-    settings = DesignSettings(
-        max_sites=loaded.rules.max_sites_per_radiologist, sla_minutes=sla_minutes, sla_target=sla_target
-    )
+    settings = DesignSettings(sla_minutes=sla_minutes, sla_target=sla_target)
     solved_scenario, pool_files = steps.run("pools", lambda: _design_step(loaded, pool_design, settings, steps))
     options = SolveOptions(time_limit=time_limit)
     folder = steps.run(

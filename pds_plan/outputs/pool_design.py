@@ -26,7 +26,7 @@ def design_metadata(design: PoolDesign) -> dict[str, Any]:
         "start": design.scenario.start.isoformat(),
         "end": design.scenario.end.isoformat(),
         "settings": {
-            "max_sites": settings.max_sites,
+            "max_sites": settings.max_sites or design.scenario.rules.max_sites_per_radiologist,
             "sla_minutes": settings.sla_minutes,
             "sla_target": settings.sla_target,
             "min_radiologists": settings.min_radiologists,
