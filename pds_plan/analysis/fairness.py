@@ -38,7 +38,11 @@ def fairness(scenario: Scenario, assignments: Iterable[Assignment]) -> Fairness:
     """On-call duties are counted once per radiologist and period time, whatever the number of sites covered."""
     periods = {p.key: p for p in build_calendar(scenario)}
     pds_sites = {s.site_id for s in scenario.pds_sites}
-    eligible = sorted(r.radiologist_id for r in scenario.radiologists if r.sites & pds_sites)
+    # Who may take PDS at all: with fixed pools, a radiologist credentialed for no whole pool (and no site outside
+    # pools) cannot be on call, so their empty load says nothing about the rota's fairness.
+    eligible = sorted(
+        r.radiologist_id for r in scenario.radiologists if scenario.coverable_sites(r.radiologist_id) & pds_sites
+    )
     duties: dict[str, dict[tuple, int]] = defaultdict(dict)
     for a in assignments:
         period = periods[a.key]

@@ -48,7 +48,11 @@ class _Steps:
         number = STEPS.index(name) + 1
         console.rule(f"[bold]{number}/{len(STEPS)} {name}", align="left")
         started = time.monotonic()
-        value = action()
+        if name == "solve":  # the solver shows its own live table of rotas found; rich allows one live display
+            value = action()
+        else:
+            with console.status(f"{number}/{len(STEPS)} {name}..."):
+                value = action()
         self.seconds[name] = time.monotonic() - started
         return value
 

@@ -266,5 +266,20 @@ class Scenario:
     def credentialed(self, site_id: str) -> tuple[Radiologist, ...]:
         return tuple(r for r in self.radiologists if r.may_read_for(site_id))
 
+    def coverable_sites(self, radiologist_id: str) -> frozenset[str]:
+        """The sites a radiologist may be given: credentialed for them and, for a site of a fixed pool
+        (pools.csv), for every site of that pool, since the pool is read by one radiologist."""
+        return self._coverable_sites[radiologist_id]
+
+    @cached_property
+    def _coverable_sites(self) -> dict[str, frozenset[str]]:
+        pool_sites: dict[str, set[str]] = {}
+        for member in self.pools:
+            pool_sites.setdefault(member.pool_id, set()).add(member.site_id)
+        pool_of = {member.site_id: pool_sites[member.pool_id] for member in self.pools}
+        return {
+            r.radiologist_id: frozenset(s for s in r.sites if pool_of.get(s, {s}) <= r.sites) for r in self.radiologists
+        }
+
     def is_unavailable(self, radiologist_id: str, day: dt.date) -> bool:
         return day in self.days_marked(radiologist_id, AvailabilityKind.UNAVAILABLE)

@@ -87,7 +87,8 @@ def blocks_of(radiologist_id: str, periods: list[Period]) -> list[Block]:
 
 
 def credential_groups(scenario: Scenario, radiologists: list[str]) -> dict[str, str]:
-    """Each radiologist's group: radiologists are linked when they may read for a common PDS site.
+    """Each radiologist's group: radiologists are linked when they may be given a common PDS site
+    (`Scenario.coverable_sites`).
 
     The group is named after its alphabetically first PDS site.
     """
@@ -101,12 +102,12 @@ def credential_groups(scenario: Scenario, radiologists: list[str]) -> dict[str, 
         return site
 
     for r in radiologists:
-        sites = sorted(scenario.radiologist(r).sites & pds_sites)
+        sites = sorted(scenario.coverable_sites(r) & pds_sites)
         for other in sites[1:]:
             a, b = root(sites[0]), root(other)
             parent[max(a, b)] = min(a, b)
     groups = {}
     for r in radiologists:
-        sites = sorted(scenario.radiologist(r).sites & pds_sites)
+        sites = sorted(scenario.coverable_sites(r) & pds_sites)
         groups[r] = min((root(s) for s in sites), default="")
     return groups

@@ -57,7 +57,7 @@ class _Greedy:
         self.pool_of = {m.site_id: m.pool_id for m in scenario.pools}
         self.credentialed: dict[str, list[str]] = defaultdict(list)
         for radiologist in scenario.radiologists:
-            for site in radiologist.sites:
+            for site in sorted(scenario.coverable_sites(radiologist.radiologist_id)):
                 self.credentialed[site].append(radiologist.radiologist_id)
         everyone = sorted({r for rs in self.credentialed.values() for r in rs})
         self.share = fair_share_weights(scenario, everyone) if everyone else {}
@@ -66,7 +66,7 @@ class _Greedy:
         plan, state, rules = self.plan, self.state, self.rules
         period = plan.slots[slot]
         w = plan.window_of_slot[slot]
-        if self.scenario.is_unavailable(r, period.date) or period.site_id not in self.scenario.radiologist(r).sites:
+        if self.scenario.is_unavailable(r, period.date) or period.site_id not in self.scenario.coverable_sites(r):
             return False
         already_on = w in state.on[r]
         if not already_on:
@@ -132,11 +132,6 @@ class _Greedy:
             return ((state.points[r] + extra) / self.share[r], r)
 
         eligible = [r for r in self.credentialed[period.site_id] if self.may_take(r, slot)]
-        if pool is not None:  # the first site of a pool in this period: its reader must be able to read all of it
-            sites = {
-                plan.slots[s].site_id for s in plan.windows[w].slots if self.pool_of.get(plan.slots[s].site_id) == pool
-            }
-            eligible = [r for r in eligible if sites <= self.scenario.radiologist(r).sites]
         return min(eligible, key=load_after) if eligible else None
 
     def run(self, fixed: Iterable[Assignment] = ()) -> GreedyRota:

@@ -71,11 +71,12 @@ class RotaModel:
 
 
 def create_variables(rota: RotaModel) -> None:
-    """x[r, slot] only where r holds a credential for the site and is not unavailable that date (sparse)."""
+    """x[r, slot] only where r may be given the site (a credential for it, and for the rest of its fixed pool if it
+    has one) and is not unavailable that date (sparse)."""
     scenario, plan, model = rota.scenario, rota.plan, rota.model
     credentialed: dict[str, list[str]] = defaultdict(list)
     for radiologist in scenario.radiologists:
-        for site_id in sorted(radiologist.sites):
+        for site_id in sorted(scenario.coverable_sites(radiologist.radiologist_id)):
             credentialed[site_id].append(radiologist.radiologist_id)
     for index, period in enumerate(plan.slots):
         who = [r for r in credentialed[period.site_id] if not scenario.is_unavailable(r, period.date)]

@@ -1,7 +1,7 @@
 from dataclasses import replace
 
 from pds_plan.analysis.fairness import fairness
-from pds_plan.domain.model import Radiologist
+from pds_plan.domain.model import PoolMember, Radiologist
 from pds_plan.domain.rota import credential_groups
 from pds_plan.optimise.greedy import greedy_rota
 
@@ -28,3 +28,17 @@ def test_sites_read_by_separate_teams_make_separate_groups_and_a_within_group_sp
     assert result.groups == 2
     assert result.spread_ratio_within_groups <= result.spread_ratio
     assert set(result.per_radiologist["group"]) == {"nancy", "metz"}
+
+
+def test_with_fixed_pools_a_radiologist_who_may_take_no_whole_pool_is_not_counted(tiny):
+    # Nancy and Metz form a pool; R9 reads only Metz, so cannot be on call at all: an empty load that says nothing
+    # about the rota. R2 (Nancy and Metz) and R4 (Verdun and Nancy: Verdun only now) stay.
+    only_metz = Radiologist("R9", "Dr R9", "metz", 1.0, frozenset({"metz"}))
+    pooled = replace(
+        tiny, radiologists=(*tiny.radiologists, only_metz), pools=(PoolMember("P", "nancy"), PoolMember("P", "metz"))
+    )
+    assert pooled.coverable_sites("R9") == frozenset()
+    assert pooled.coverable_sites("R4") == frozenset({"verdun"})
+    result = fairness(pooled, greedy_rota(pooled).assignments)
+    assert "R9" not in set(result.per_radiologist["radiologist_id"])
+    assert result.zero_load == 0 and result.spread_ratio < float("inf")

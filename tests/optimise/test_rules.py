@@ -341,9 +341,11 @@ def test_pool_refuses_two_readers(make, harness):
     assert not h.fix("R1", MON, K.NIGHT, "A").fix("R2", MON, K.NIGHT, "B").feasible()
 
 
-def test_pool_refuses_a_reader_without_credential_for_every_site_of_it(make, harness):
+def test_a_reader_without_credential_for_every_site_of_a_pool_gets_no_variable_for_it(make, harness):
+    # R3 reads A and C; A is pooled with B, so R3 may not take A (nor, then, the pool), but still C.
     h = harness(_pooled(make), [add_fixed_pools])
-    assert not h.fix("R3", MON, K.NIGHT, "A").feasible()
+    assert not h.has("R3", MON, K.NIGHT, "A") and h.has("R3", MON, K.NIGHT, "C")
+    assert h.rota.candidates[h.slot(MON, K.NIGHT, "A")] == ["R1", "R2"]
 
 
 def test_pool_does_not_bind_other_periods_or_sites(make, harness):
