@@ -156,6 +156,17 @@ class SlaCache:
         return self.results[key]
 
 
+def on_call_per_night(rota: pd.DataFrame) -> pd.DataFrame:
+    """Per night of a rota (rota.csv's columns date, period, site_id, radiologist_id): the radiologists on call and
+    the sites they cover; pooling shows as fewer radiologists than sites."""
+    nights = rota[rota["period"] == "night"]
+    return (
+        nights.groupby("date")
+        .agg(radiologists=("radiologist_id", "nunique"), sites=("site_id", "nunique"))
+        .reset_index()
+    )
+
+
 def lost_day(night_date: dt.date, holidays: Mapping[dt.date, str]) -> dt.date | None:
     """The weekday lost to repos de sécurité after the night of `night_date`, or None (weekend or holiday)."""
     day = night_date + dt.timedelta(days=1)

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from pds_plan.analysis.pool_design import DesignSettings, PoolDesignError, design_pools
 from pds_plan.analysis.summary import summarise
+from pds_plan.analysis.workload import on_call_per_night
 from pds_plan.check import check_rota
 from pds_plan.cli import analyse as analyse_commands
 from pds_plan.cli import export as export_commands
@@ -115,12 +116,10 @@ def kpi_rows(folder: Path) -> list[tuple[str, str]]:
         )
     )
     rows.append(("rule check", f"{summary.get('rule_check', {}).get('violations', '?')} violation(s)"))
-    rota = pd.read_csv(folder / "rota.csv", dtype=str)
-    nights = rota[rota["period"] == "night"]
+    nights = on_call_per_night(pd.read_csv(folder / "rota.csv", dtype=str))
     if not nights.empty:
-        per_night = nights.groupby("date")["radiologist_id"].nunique()
-        sites = nights.groupby("date")["site_id"].nunique()
-        rows.append(("on call per night", f"{per_night.mean():.1f} radiologists for {sites.mean():.1f} sites (mean)"))
+        mean = f"{nights['radiologists'].mean():.1f} radiologists for {nights['sites'].mean():.1f} sites (mean)"
+        rows.append(("on call per night", mean))
     fairness = summary.get("fairness", {}).get("spread_ratio_within_credential_groups")
     greedy = summary.get("greedy_baseline", {}).get("fairness", {}).get("spread_ratio_within_credential_groups")
     if fairness is not None:

@@ -171,3 +171,23 @@ def test_a_rota_row_outside_the_calendar_is_a_located_error(tiny_scenario):
         "r.csv: 2027-01-05 saturday nancy: not a PDS period of scenario tiny",
         "r.csv: 2027-01-04 night nancy: assigned more than once",
     ]
+
+
+def test_on_call_per_night_counts_radiologists_and_sites():
+    import pandas as pd
+
+    from pds_plan.analysis.workload import on_call_per_night
+
+    rota = pd.DataFrame(
+        {
+            "date": ["2027-01-04", "2027-01-04", "2027-01-04", "2027-01-05", "2027-01-09"],
+            "period": ["night", "night", "night", "night", "saturday"],
+            "site_id": ["a", "b", "c", "a", "a"],
+            "radiologist_id": ["R1", "R1", "R2", "R3", "R4"],
+        }
+    )
+    nights = on_call_per_night(rota)
+    assert nights.to_dict("records") == [
+        {"date": "2027-01-04", "radiologists": 2, "sites": 3},
+        {"date": "2027-01-05", "radiologists": 1, "sites": 1},
+    ]
