@@ -82,11 +82,12 @@ def solve_command(
     deterministic: Annotated[
         bool,
         typer.Option(
-            "--deterministic",
-            help="Same inputs, seed and workers give the same rota; --time-limit then counts solver work units "
-            "(slower, and less improvement in the same time).",
+            "--deterministic/--no-deterministic",
+            help="Reproducible search (default): the same inputs, seed and workers give the same rota, the search "
+            "stopping on a budget of solver work units that does not depend on the machine's load (--time-limit "
+            "stays a wall-clock cap). --no-deterministic runs CP-SAT's whole parallel portfolio until --time-limit.",
         ),
-    ] = False,
+    ] = True,
 ) -> None:
     """Build the on-call rota with CP-SAT, check it, and write a run folder.
 

@@ -100,10 +100,19 @@ class SolveOptions:
     seed: int = 0
     hint: list[Assignment] | None = None
     log: bool = False
-    # Reproducible search: the same inputs, seed and workers give the same rota. The time limit then counts
-    # CP-SAT's deterministic work units (roughly 3-4 wall seconds each on a 2-core machine, measured), and the
-    # parallel search is interleaved, which finds less in the same time.
-    deterministic: bool = False
+    # Reproducible search (the default): the same inputs, seed and workers give the same rota. CP-SAT improves the
+    # starting rota by large neighbourhood search only, its workers interleaved, and stops after a budget of its
+    # deterministic work units, DETERMINISTIC_UNITS_PER_WORKER_SECOND × workers × time_limit, which does not depend
+    # on the machine's speed or load; time_limit stays a wall-clock cap, and a run stopped by it (a slow or busy
+    # machine) is no longer reproducible, which summary.json says. Without a complete starting rota, or with
+    # deterministic=False, CP-SAT's whole parallel portfolio searches until the wall-clock limit.
+    deterministic: bool = True
+
+
+# Deterministic work units CP-SAT's interleaved LNS spends per wall-clock second and worker on the bundled quarters:
+# 0.19 with 2 workers on a 2-core machine, presolve included (bench/README.md). 0.15 leaves a margin so that the
+# deterministic budget, not the wall-clock cap, ends the search on such a machine.
+DETERMINISTIC_UNITS_PER_WORKER_SECOND = 0.15
 
 
 @dataclass(frozen=True)
@@ -171,7 +180,8 @@ class _Progress(cp_model.CpSolverSolutionCallback):
             self.on_progress(progress)
 
 
-def solver_parameters(options: SolveOptions) -> dict[str, Any]:
+def solver_parameters(options: SolveOptions, complete_start: bool = True) -> dict[str, Any]:
+    """CP-SAT parameters; the reproducible search needs a complete starting rota (`SolveOptions.deterministic`)."""
     parameters: dict[str, Any] = {
         "max_time_in_seconds": float(options.time_limit),
         "num_workers": int(options.workers),
@@ -179,10 +189,12 @@ def solver_parameters(options: SolveOptions) -> dict[str, Any]:
         # Ctrl-C stops the search and keeps the best rota found so far.
         "catch_sigint_signal": True,
     }
-    if options.deterministic:
+    if options.deterministic and complete_start:
         parameters["interleave_search"] = True
-        parameters["max_deterministic_time"] = float(options.time_limit)
-        parameters["max_time_in_seconds"] = float(options.time_limit) * 10  # a wall-clock safety net only
+        parameters["use_lns_only"] = True
+        parameters["max_deterministic_time"] = round(
+            DETERMINISTIC_UNITS_PER_WORKER_SECOND * options.workers * options.time_limit, 3
+        )
     return parameters
 
 
@@ -190,16 +202,23 @@ def solve_model(
     rota: RotaModel, options: SolveOptions, on_progress: Callable[[Progress], None] | None = None
 ) -> SolveOutcome:
     solver = cp_model.CpSolver()
-    parameters = solver_parameters(options)
+    started = time.monotonic()
+    complete_start = bool(options.hint) and apply_hint(rota, options.hint or [])
+    parameters = solver_parameters(options, complete_start)
     for name, value in parameters.items():
         setattr(solver.parameters, name, value)
     solver.parameters.log_search_progress = options.log
-    started = time.monotonic()
-    if options.hint:
-        apply_hint(rota, options.hint)
     callback = _Progress(started, on_progress)
     status = solver.solve(rota.model, callback)
     wall = time.monotonic() - started
+    if "max_deterministic_time" in parameters:
+        # Reproducible only when the deterministic budget, not the wall clock or Ctrl-C, ended the search.
+        parameters = {
+            **parameters,
+            "deterministic_time_used": round(solver.deterministic_time, 3),
+            "reproducible": solver.deterministic_time >= parameters["max_deterministic_time"] - 1e-6
+            or status == cp_model.OPTIMAL,
+        }
     name = solver.status_name(status)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assignments: list[Assignment] = []

@@ -50,11 +50,30 @@ def test_an_existing_run_folder_is_kept_without_force(tiny_path, tmp_path):
     assert not (out / "precious.txt").exists() and (out / "rota.csv").exists()
 
 
-def test_same_inputs_seed_and_single_worker_give_the_same_rota(tiny_path, tmp_path):
+def test_same_inputs_seed_and_workers_give_the_same_rota_by_default(tiny_path, tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
-    assert solve_tiny(tiny_path, first, "--deterministic", "--seed", "3", "--time-limit", "3").exit_code == 0
-    assert solve_tiny(tiny_path, second, "--deterministic", "--seed", "3", "--time-limit", "3").exit_code == 0
+    for out in (first, second):
+        result = runner.invoke(
+            app,
+            [
+                "solve",
+                str(tiny_path),
+                "--out",
+                str(out),
+                "--seed",
+                "3",
+                "--workers",
+                "2",
+                "--time-limit",
+                "5",
+                "--quiet",
+            ],
+        )
+        assert result.exit_code == 0, result.output
     assert (first / "rota.csv").read_text() == (second / "rota.csv").read_text()
+    parameters = json.loads((first / "summary.json").read_text())["solver_parameters"]
+    assert parameters["use_lns_only"] and parameters["interleave_search"] and parameters["reproducible"]
+    assert parameters["max_deterministic_time"] == 0.15 * 2 * 5
 
 
 def test_greedy_method_writes_the_baseline(tiny_path, tmp_path):
