@@ -172,12 +172,19 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         progress = Progress(
             solutions=len(self.history) + 1,
             objective=self.objective_value,
-            bound=self.best_objective_bound,
+            bound=proven_bound(self.best_objective_bound),
             elapsed=time.monotonic() - self.started,
         )
         self.history.append(progress)
         if self.on_progress is not None:
             self.on_progress(progress)
+
+
+def proven_bound(cp_sat_bound: float) -> float:
+    """The best lower bound known on the objective. Every penalty of the objective is a non-negative count or
+    distance with a positive weight, so 0 is proven whatever CP-SAT reports: its large neighbourhood search alone
+    (the reproducible search) never raises its own bound above the presolve's, which can be negative."""
+    return max(0.0, cp_sat_bound)
 
 
 def solver_parameters(options: SolveOptions, complete_start: bool = True) -> dict[str, Any]:
@@ -237,7 +244,7 @@ def solve_model(
         status=name,
         assignments=tuple(sorted(assignments)),
         objective=solver.objective_value if found else None,
-        bound=solver.best_objective_bound if found else None,
+        bound=proven_bound(solver.best_objective_bound) if found else None,
         wall_time=wall,
         first_solution_time=callback.history[0].elapsed if callback.history else None,
         penalties=penalties,
