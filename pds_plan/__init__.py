@@ -6,6 +6,7 @@ The library is usable without the command line::
     scenario = load_scenario("scenarios/lorraine-2027q1.toml")
     periods = build_calendar(scenario)
     result = solve(scenario)          # pds_plan.runs.RunResult: rota, check, fairness, greedy baseline
+    design = design_pools(scenario)   # pools one radiologist can read within 30 minutes; design.with_pools()
 """
 
 from typing import Any
@@ -30,6 +31,7 @@ __all__ = [
     "bundled_scenarios",
     "check_rota",
     "default_scenario",
+    "design_pools",
     "load_scenario",
     "solve",
     "summarise",
@@ -42,4 +44,8 @@ def __getattr__(name: str) -> Any:
         from pds_plan.runs import solve
 
         return solve
+    if name == "design_pools":
+        from pds_plan.analysis.pool_design import design_pools
+
+        return design_pools
     raise AttributeError(f"module 'pds_plan' has no attribute {name!r}")

@@ -37,6 +37,7 @@ from pds_plan.analysis.sla import DEFAULT_CV, DEFAULT_TARGET_MINUTES, SlaResult,
 from pds_plan.domain.calendar import Period, build_calendar
 from pds_plan.domain.demand import mean_exams_per_period, peak_reading_minutes_per_hour
 from pds_plan.domain.model import PeriodKind, PoolMember, Scenario, Site
+from pds_plan.errors import PdsPlanError
 from pds_plan.optimise.pool_partition import Candidate, NoPartition, partition_sites
 from pds_plan.optimise.rota_model import month_limit
 
@@ -113,8 +114,10 @@ class PoolDesign:
         return tuple(sorted(r.radiologist_id for r in self.scenario.radiologists if r.radiologist_id not in able))
 
 
-class PoolDesignError(Exception):
-    pass
+class PoolDesignError(PdsPlanError):
+    """No partition of the sites can be staffed; the message gives the numbers."""
+
+    exit_code = 2
 
 
 def pair_cost(a: Site, b: Site, settings: DesignSettings) -> tuple[float, float]:
@@ -227,7 +230,7 @@ def candidate_pools(
     return list(tried.values()), evaluator.kinds
 
 
-def _count(number: int, noun: str) -> str:
+def count_of(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
@@ -248,11 +251,11 @@ def _why_alone(site: str, tried: list[PoolFigures]) -> str:
         )
         reasons[key] += 1
     refused = "; ".join(
-        f"{_count(count, 'pair')} with it {key}" for key, count in sorted(reasons.items(), key=lambda kv: -kv[1])
+        f"{count_of(count, 'pair')} with it {key}" for key, count in sorted(reasons.items(), key=lambda kv: -kv[1])
     )
     if possible:
         head = (
-            f"{_count(possible, 'possible partner')}, better used in another pool or alone "
+            f"{count_of(possible, 'possible partner')}, better used in another pool or alone "
             "(pairing it would not lower the number of radiologists on call)"
         )
         return f"{head}; {refused}" if refused else head

@@ -38,7 +38,7 @@ from pds_plan.analysis.fairness import fairness
 from pds_plan.analysis.profile import ArrivalProfile
 from pds_plan.analysis.sla import DEFAULT_REPLICATIONS, DEFAULT_TARGET_MINUTES, SlaResult, simulate_pool
 from pds_plan.domain.calendar import Period, build_calendar, public_holidays
-from pds_plan.domain.demand import mean_exams_per_period, reading_minutes_per_period
+from pds_plan.domain.demand import mean_exams_per_period, read_on_call_per_period, reading_minutes_per_period
 from pds_plan.domain.model import PeriodKind, Scenario
 from pds_plan.domain.rota import Assignment, period_points
 from pds_plan.errors import InputError, Problem
@@ -269,6 +269,7 @@ def workload(
     calendar = build_calendar(scenario)
     cache = SlaCache(scenario, target_minutes, replications, seed, profile, simulate or simulate_pool)
     means = mean_exams_per_period(scenario)
+    read_on_call = read_on_call_per_period(scenario)
     minutes = reading_minutes_per_period(scenario)
 
     duty_of: dict[tuple[dt.date, PeriodKind, str], Duty] = {}
@@ -290,7 +291,8 @@ def workload(
             missing[period.site_id] += 1
             continue
         share = cache.get(covering.site_ids, covering.kind).share_within_target
-        exams = means.get((period.site_id, period.kind), 0.0)
+        # The share within target is a share of the reports made on call: weighted by the exams read then.
+        exams = read_on_call.get((period.site_id, period.kind), 0.0)
         weighted[period.site_id] += exams * share
         weights[period.site_id] += exams
         plain[period.site_id].append(share)

@@ -23,8 +23,7 @@ from pds_plan.cli.common import clean_errors, console, errors, report_problems
 from pds_plan.domain.model import Scenario
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.rota import load_rota
-from pds_plan.io.run_folder import RunFolder, load_run
-from pds_plan.io.scenario import load_scenario
+from pds_plan.io.run_folder import RunFolder, load_run, load_run_scenario
 from pds_plan.outputs.workload_report import refuse_existing, write_workload_report
 
 
@@ -200,7 +199,7 @@ def analyse_command(
     loaded_run = load_run(run)
     refuse_existing(loaded_run.path, force)
     path = scenario_of_run(loaded_run, scenario)
-    loaded = load_scenario(path)
+    loaded = load_run_scenario(loaded_run, path)
     report_problems(list(loaded.warnings), label="warning", style="bold yellow")
     if _scenario_differs(loaded_run, path):
         errors.print(

@@ -12,7 +12,7 @@ from rich.markup import escape
 from pds_plan.cli.common import clean_errors, console
 from pds_plan.domain.model import Scenario
 from pds_plan.errors import InputError, Problem, display_path
-from pds_plan.io.run_folder import load_run
+from pds_plan.io.run_folder import load_run, load_run_scenario
 from pds_plan.io.scenario import load_scenario
 from pds_plan.outputs.maps import FORMATS, parse_date, write_map
 
@@ -26,7 +26,7 @@ def load_map_source(source: Path) -> tuple[Scenario, pd.DataFrame | None]:
             raise InputError(
                 [Problem(display_path(source / "manifest.json"), "names no scenario file that can still be read")]
             )
-        return load_scenario(scenario_file), run.rota
+        return load_run_scenario(run, scenario_file), run.rota
     return load_scenario(source), None
 
 

@@ -11,8 +11,7 @@ from rich.markup import escape
 from pds_plan.cli.common import clean_errors, console, errors, report_problems
 from pds_plan.domain.model import Scenario
 from pds_plan.errors import PdsPlanError, display_path
-from pds_plan.io.run_folder import RunFolder, load_run
-from pds_plan.io.scenario import load_scenario
+from pds_plan.io.run_folder import RunFolder, load_run, load_run_scenario
 from pds_plan.outputs.plots import DEFAULT_SLA_TARGET, PlotKind, output_format, write_plot
 
 WHAT = {
@@ -34,7 +33,7 @@ def _scenario(run: RunFolder, given: Path | None, required: bool) -> Scenario | 
             raise
         errors.print("[yellow]note:[/] scenario not found (pass --scenario): drawing from the run files alone")
         return None
-    loaded = load_scenario(path)
+    loaded = load_run_scenario(run, path)
     report_problems(list(loaded.warnings), label="warning", style="bold yellow")
     return loaded
 

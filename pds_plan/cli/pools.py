@@ -11,12 +11,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pds_plan.analysis.pool_design import DesignSettings, PoolDesign, PoolDesignError, design_pools
+from pds_plan.analysis.pool_design import DesignSettings, PoolDesign, count_of, design_pools
 from pds_plan.analysis.sla import DEFAULT_CV
 from pds_plan.cli.common import clean_errors, console, scenario_or_default
 from pds_plan.domain.demand import mean_exams_per_period
 from pds_plan.domain.model import PeriodKind
-from pds_plan.errors import InputError, Problem, display_path
+from pds_plan.errors import display_path
 from pds_plan.io.scenario import load_scenario
 from pds_plan.outputs.plots import short_site_names
 from pds_plan.outputs.pool_design import write_pool_design
@@ -82,12 +82,12 @@ def show_design(out: Console, design: PoolDesign) -> None:
             "every site of no pool, so with these pools fixed they cannot be on call: "
             + escape(", ".join(idle[:8]) + (", ..." if len(idle) > 8 else ""))
         )
-    pds = len(design.scenario.pds_sites)
+    covered = len(design.scenario.pds_sites) - len(design.unpoolable)
     out.print(
-        f"{len(design.pools)} radiologists on call at once for {pds} PDS sites "
-        f"({pds - len(design.pools)} fewer than one per site); "
-        f"{sum(1 for p in design.pools if p.meets_sla)} of {len(design.pools)} pools meet the target; "
-        f"{design.candidates_tried} candidate pools simulated, {design.candidates_allowed} allowed, "
+        f"{count_of(len(design.pools), 'radiologist')} on call at once for {count_of(covered, 'PDS site')} "
+        f"({covered - len(design.pools)} fewer than one per site); "
+        f"{sum(1 for p in design.pools if p.meets_sla)} of {count_of(len(design.pools), 'pool')} meet the target; "
+        f"{count_of(design.candidates_tried, 'candidate pool')} tried, {design.candidates_allowed} allowed, "
         f"{'proven optimal' if design.optimal else 'best found'} in {design.seconds:.1f} s."
     )
 
@@ -105,12 +105,15 @@ def design_command(
         int | None,
         typer.Option("--max-sites", min=1, help="Sites per pool at most (default: the scenario's max_sites rule)."),
     ] = None,
-    sla_minutes: Annotated[float, typer.Option("--sla-minutes", help="Turnaround target, minutes.")] = 30.0,
+    sla_minutes: Annotated[float, typer.Option("--sla-minutes", min=1.0, help="Turnaround target, minutes.")] = 30.0,
     sla_target: Annotated[
         float, typer.Option("--sla-target", min=0.0, max=1.0, help="Share of reports within the target.")
     ] = 0.95,
     min_radiologists: Annotated[
-        int, typer.Option("--min-radiologists", min=1, help="Radiologists credentialed for every site of a pool.")
+        int,
+        typer.Option(
+            "--min-radiologists", min=1, help="At least this many radiologists credentialed for every site of a pool."
+        ),
     ] = 3,
     replications: Annotated[int, typer.Option("--replications", min=10, help="Simulated periods per pool.")] = 400,
     cv: Annotated[float, typer.Option("--cv", min=0.0, help="Coefficient of variation of reading times.")] = DEFAULT_CV,
@@ -140,10 +143,7 @@ def design_command(
         seed=seed,
         cv=cv,
     )
-    try:
-        design = design_pools(loaded, settings)
-    except PoolDesignError as error:
-        raise InputError([Problem(display_path(path), str(error))]) from None
+    design = design_pools(loaded, settings)
     written = write_pool_design(design, out, force=force)
     show_design(console, design)
     for file in written:

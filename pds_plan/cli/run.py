@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from pds_plan.analysis.pool_design import DesignSettings, PoolDesignError, design_pools
+from pds_plan.analysis.pool_design import DesignSettings, PoolDesignError, count_of, design_pools
 from pds_plan.analysis.summary import summarise
 from pds_plan.analysis.workload import on_call_per_night
 from pds_plan.check import check_rota
@@ -77,7 +77,7 @@ def _design_step(
         return scenario, {}
     show_design(console, result)
     steps.notes["pools"] = (
-        f"{len(result.pools)} pools designed for {len(scenario.pds_sites)} PDS sites "
+        f"{count_of(len(result.pools), 'pool')} designed for {count_of(len(scenario.pds_sites), 'PDS site')} "
         f"({sum(1 for p in result.pools if p.meets_sla)} meet the turnaround target)"
     )
     return result.with_pools(), pool_design_texts(result)
@@ -92,8 +92,8 @@ def _check_step(scenario: Scenario, folder: Path) -> int:
     return len(violations)
 
 
-def _report_step(folder: Path, path: Path, force: bool) -> Path:
-    return write_report(folder, folder / "report.html", scenario=load_scenario(path), force=force)
+def _report_step(folder: Path, scenario: Scenario, force: bool) -> Path:
+    return write_report(folder, folder / "report.html", scenario=scenario, force=force)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -177,7 +177,7 @@ def run_command(
         Path | None, typer.Argument(help="Scenario TOML file; the bundled Lorraine scenario when omitted.")
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Run folder (default runs/NAME-TIMESTAMP).")] = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds the solver may search.")] = 30.0,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=1.0, help="Seconds the solver may search.")] = 30.0,
     pool_design: Annotated[
         bool,
         typer.Option(
@@ -186,7 +186,7 @@ def run_command(
         ),
     ] = True,
     sla_minutes: Annotated[
-        float, typer.Option("--sla-minutes", help="Turnaround target of the pool design, minutes.")
+        float, typer.Option("--sla-minutes", min=1.0, help="Turnaround target of the pool design, minutes.")
     ] = 30.0,
     sla_target: Annotated[
         float,
@@ -219,7 +219,9 @@ def run_command(
     options = SolveOptions(time_limit=time_limit)
     folder = steps.run(
         "solve",
-        lambda: solve_commands.solve_and_write(solved_scenario, out, options, "cpsat", force, False, pool_files),
+        lambda: solve_commands.solve_and_write(
+            solved_scenario, out, options, "cpsat", force, False, pool_files, exit_on_violations=False
+        ),
     )
     violations = steps.run("check", lambda: _check_step(solved_scenario, folder))
     steps.run("analyse", lambda: analyse_commands.analyse_command(run=folder, scenario=path, force=force))
@@ -233,7 +235,7 @@ def run_command(
             )
 
     steps.run("map and plots", pictures)
-    report = steps.run("report", lambda: _report_step(folder, path, force))
+    report = steps.run("report", lambda: _report_step(folder, solved_scenario, force))
     console.print(f"wrote {escape(display_path(report))}")
     show_closing(folder, steps)
     if violations:

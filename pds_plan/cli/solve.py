@@ -71,7 +71,7 @@ def solve_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="Run folder to write (default runs/NAME-TIMESTAMP).")
     ] = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds the solver may search.")] = 30.0,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=1.0, help="Seconds the solver may search.")] = 30.0,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
     workers: Annotated[int, typer.Option("--workers", help="Solver threads.")] = 2,
     method: Annotated[
@@ -114,9 +114,10 @@ def solve_and_write(
     force: bool,
     quiet: bool,
     extra_files: Mapping[str, str] | None = None,
+    exit_on_violations: bool = True,
 ) -> Path:
     """Solve, check and write the run folder (returned), with `extra_files` in it; exit 3 with an explanation when
-    infeasible, 1 on rule violations."""
+    infeasible, and 1 on rule violations unless the caller reports them itself (`exit_on_violations`)."""
     if out is not None and out.exists() and not force:
         errors.print(f"[bold red]error:[/] {escape(str(out))} already exists: choose another folder or pass --force")
         raise typer.Exit(2)
@@ -127,7 +128,7 @@ def solve_and_write(
         raise typer.Exit(error.exit_code) from None
     folder = write_run(result, out or default_run_folder(result.scenario.name), force=force, extra_files=extra_files)
     show_run(console, result, folder)
-    if result.violations:
+    if result.violations and exit_on_violations:
         raise typer.Exit(1)
     return folder
 

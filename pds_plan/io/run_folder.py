@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from pds_plan.domain.model import PeriodKind
+from pds_plan.domain.model import PeriodKind, PoolMember, Scenario
 from pds_plan.errors import InputError, Problem, display_path
+from pds_plan.io.scenario import load_scenario
 
 RUN_FILES = ("rota.csv", "rota_by_radiologist.csv", "summary.json", "manifest.json")
 
@@ -70,3 +71,20 @@ def load_run(folder: Path | str) -> RunFolder:
     except (ValueError, OSError) as error:
         raise InputError([Problem(display_path(folder), f"unreadable run file ({error})")]) from None
     return RunFolder(folder, rota, blocks, summary, manifest)
+
+
+def load_run_scenario(run: RunFolder, path: Path | str) -> Scenario:
+    """The scenario a run was solved under: the scenario file, plus the pools designed into the run folder by
+    `pds-plan run` when the scenario has none of its own (its pools.csv; the manifest says so)."""
+    scenario = load_scenario(path)
+    designed = run.path / "pools.csv"
+    if scenario.pools or not str(run.manifest.get("pools", "")).startswith("designed") or not designed.is_file():
+        return scenario
+    try:
+        rows = pd.read_csv(designed, dtype=str, keep_default_na=False)
+        pools = tuple(
+            PoolMember(str(pool), str(site)) for pool, site in zip(rows["pool_id"], rows["site_id"], strict=True)
+        )
+    except (ValueError, OSError, KeyError) as error:
+        raise InputError([Problem(display_path(designed), f"unreadable pools file ({error})")]) from None
+    return replace(scenario, pools=pools)

@@ -71,6 +71,7 @@ def solve_by_month(
     per_month = options.time_limit * MONTHS_SHARE_OF_TIME / len(spans)
     chosen: list[Assignment] = []
     statuses: list[str] = []
+    reproducible: list[bool] = []
     assignment_variables = 0
     for first, last in spans:
         overlap = max(scenario.start, first - dt.timedelta(days=OVERLAP_DAYS))
@@ -100,7 +101,8 @@ def solve_by_month(
         else:
             return None
         chosen += [a for a in month_assignments if a.date >= first]
-    parameters = {**outcome.parameters, "decomposition": statuses}
+        reproducible.append(bool(outcome.parameters.get("reproducible", False)))
+    parameters = {**outcome.parameters, "decomposition": statuses, "reproducible": all(reproducible)}
     if assignment_variables > POLISH_MAX_ASSIGNMENT_VARIABLES:
         # The whole horizon is too large to build and search in memory and time: the months' rota stands, with no
         # global bound (gap unknown).
@@ -115,7 +117,11 @@ def solve_by_month(
             parameters=parameters,
             model_size={"assignment_variables_by_month": assignment_variables},
         )
-    remaining = max(1.0, options.time_limit - (time.monotonic() - started))
+    # A fixed share of the limit, not the time left on the clock, so that the same inputs give the same polish.
+    polish = max(1.0, options.time_limit * (1 - MONTHS_SHARE_OF_TIME))
     whole = build_rota_model(scenario)
-    final = solve_model(whole, replace(options, time_limit=remaining, hint=chosen), on_progress)
-    return replace(final, wall_time=time.monotonic() - started, parameters={**final.parameters, **parameters})
+    final = solve_model(whole, replace(options, time_limit=polish, hint=chosen), on_progress)
+    months = {"decomposition": statuses, "months_reproducible": all(reproducible)}
+    merged = {**final.parameters, **months}
+    merged["reproducible"] = bool(final.parameters.get("reproducible", False)) and all(reproducible)
+    return replace(final, wall_time=time.monotonic() - started, parameters=merged)

@@ -218,7 +218,10 @@ def solve_model(
     callback = _Progress(started, on_progress)
     status = solver.solve(rota.model, callback)
     wall = time.monotonic() - started
-    if "max_deterministic_time" in parameters:
+    if options.deterministic and "max_deterministic_time" not in parameters:
+        # No complete starting rota (the greedy one left periods uncovered): the portfolio searched on the clock.
+        parameters = {**parameters, "reproducible": False}
+    elif "max_deterministic_time" in parameters:
         # Reproducible only when the deterministic budget, not the wall clock or Ctrl-C, ended the search.
         parameters = {
             **parameters,

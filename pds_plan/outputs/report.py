@@ -40,8 +40,7 @@ from pds_plan.domain.calendar import build_calendar
 from pds_plan.domain.model import Scenario
 from pds_plan.errors import InputError, PdsPlanError, Problem, display_path
 from pds_plan.io.rota import load_rota
-from pds_plan.io.run_folder import RunFolder, load_run
-from pds_plan.io.scenario import load_scenario
+from pds_plan.io.run_folder import RunFolder, load_run, load_run_scenario
 from pds_plan.io.writers import atomic_write_text, refuse_to_overwrite
 from pds_plan.outputs.maps import render_map
 from pds_plan.outputs.plots import (
@@ -603,7 +602,7 @@ def _scenario_of(run: RunFolder) -> Scenario | None:
     if path is None:
         return None
     try:
-        return load_scenario(path)
+        return load_run_scenario(run, path)
     except PdsPlanError:
         return None
 
