@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -176,7 +176,12 @@ def _dataclass_from_table(reader: TomlReader, table: str, cls: type[T]) -> T:
 
 
 def _modality_table(
-    reader: TomlReader, key: str, defaults: tuple[tuple[str, float], ...], example: str, valid: str
+    reader: TomlReader,
+    key: str,
+    defaults: tuple[tuple[str, float], ...],
+    example: str,
+    accepts: Callable[[float], bool],
+    expected: str,
 ) -> tuple[tuple[str, float], ...]:
     """A [reading] sub-table of numbers per modality, such as minutes = {CT = 10, XR = 5}."""
     values = dict(defaults)
@@ -185,12 +190,10 @@ def _modality_table(
         reader.error("reading", key, f"expected a table such as {example}")
         per_modality = {}
     for modality, value in per_modality.items():
-        number_ok = not isinstance(value, bool) and isinstance(value, int | float)
-        in_range = number_ok and (0 <= value <= 1 if valid == "a share from 0 to 1" else value > 0)
         if modality not in MODALITIES:
             reader.error("reading", key, f"unknown modality '{modality}' (expected {', '.join(MODALITIES)})")
-        elif not in_range:
-            reader.error("reading", key, f"{modality} = {value!r}: expected {valid}")
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not accepts(value):
+            reader.error("reading", key, f"{modality} = {value!r}: expected {expected}")
         else:
             values[modality] = float(value)
     return tuple(sorted(values.items()))
@@ -203,10 +206,17 @@ def _reading(reader: TomlReader) -> Reading:
         if key not in known:
             reader.warn("reading", key, f"unknown key, ignored (known: {', '.join(known)})")
     return Reading(
-        minutes=_modality_table(reader, "minutes", defaults.minutes, "{CT = 10, XR = 5}", "minutes > 0"),
+        minutes=_modality_table(
+            reader, "minutes", defaults.minutes, "{CT = 10, XR = 5}", lambda v: v > 0, "minutes > 0"
+        ),
         overhead_minutes=reader.number("reading", "overhead_minutes", defaults.overhead_minutes, 0),
         read_on_call=_modality_table(
-            reader, "read_on_call", defaults.read_on_call, "{CT = 1, XR = 0.3}", "a share from 0 to 1"
+            reader,
+            "read_on_call",
+            defaults.read_on_call,
+            "{CT = 1, XR = 0.3}",
+            lambda v: 0 <= v <= 1,
+            "a share from 0 to 1",
         ),
         peak_factor=reader.number("reading", "peak_factor", defaults.peak_factor, 1),
     )
