@@ -120,12 +120,16 @@ def kpi_rows(folder: Path) -> list[tuple[str, str]]:
     if not nights.empty:
         mean = f"{nights['radiologists'].mean():.1f} radiologists for {nights['sites'].mean():.1f} sites (mean)"
         rows.append(("on call per night", mean))
-    fairness = summary.get("fairness", {}).get("spread_ratio_within_credential_groups")
-    greedy = summary.get("greedy_baseline", {}).get("fairness", {}).get("spread_ratio_within_credential_groups")
-    if fairness is not None:
-        rows.append(
-            ("fairness (max/min load)", f"{fairness:.2f}" + ("" if greedy is None else f" (greedy {greedy:.2f})"))
-        )
+    # The same max/min measure as summary.json and the report, overall and within credential groups.
+    optimised = summary.get("fairness", {})
+    greedy = summary.get("greedy_baseline", {}).get("fairness", {})
+    for label, key in (
+        ("fairness (max/min load)", "spread_ratio_max_min"),
+        ("  within credential groups", "spread_ratio_within_credential_groups"),
+    ):
+        if optimised.get(key) is not None:
+            baseline = f" (greedy {greedy[key]:.2f})" if greedy.get(key) is not None else ""
+            rows.append((label, f"{optimised[key]:.2f}{baseline}"))
     sites_file = folder / "workload_sites.csv"
     if sites_file.exists():
         shares = pd.read_csv(sites_file)["sla_share_within_target"].dropna()
