@@ -130,6 +130,23 @@ def _credentials_and_availability(scenario: Scenario, duties: list[_Duty]) -> li
                     p.start,
                 )
             )
+        elif a.site_id not in scenario.coverable_sites(a.radiologist_id):
+            pool = next(m.pool_id for m in scenario.pools if m.site_id == a.site_id)
+            missing = sorted(
+                m.site_id
+                for m in scenario.pools
+                if m.pool_id == pool and m.site_id not in scenario.radiologist(a.radiologist_id).sites
+            )
+            found.append(
+                Violation(
+                    "credential",
+                    f"{a.radiologist_id} reads {a.site_id} of pool {pool} without a credential for "
+                    f"{', '.join(missing)} ({a.period.value} of {a.date})",
+                    a.radiologist_id,
+                    a.site_id,
+                    p.start,
+                )
+            )
         if scenario.is_unavailable(a.radiologist_id, a.date):
             found.append(
                 Violation(

@@ -21,7 +21,7 @@ from pds_plan.analysis.sla import DEFAULT_REPLICATIONS, DEFAULT_TARGET_MINUTES
 from pds_plan.analysis.workload import Workload, workload
 from pds_plan.cli.common import clean_errors, console, errors, report_problems
 from pds_plan.domain.model import Scenario
-from pds_plan.errors import InputError, Problem, display_path
+from pds_plan.errors import InputError, PdsPlanError, Problem, display_path
 from pds_plan.io.rota import load_rota
 from pds_plan.io.run_folder import RunFolder, load_run, load_run_scenario
 from pds_plan.outputs.workload_report import refuse_existing, write_workload_report
@@ -36,6 +36,19 @@ def scenario_of_run(run: RunFolder, scenario: Path | None) -> Path:
     recorded = run.manifest.get("scenario_file")
     why = f"records scenario file '{recorded}', which is not found" if recorded else "records no scenario file"
     raise InputError([Problem(display_path(run.path / "manifest.json"), f"{why}: pass --scenario FILE")])
+
+
+def optional_run_scenario(run: RunFolder, given: Path | None, without: str) -> Scenario | None:
+    """The run's scenario (`scenario_of_run`, with its designed pools) when a command can do without it: a missing
+    one is a note saying what the command does instead."""
+    try:
+        path = scenario_of_run(run, given)
+    except PdsPlanError:
+        errors.print(f"[yellow]note:[/] scenario not found (pass --scenario): {without}")
+        return None
+    loaded = load_run_scenario(run, path)
+    report_problems(list(loaded.warnings), label="warning", style="bold yellow")
+    return loaded
 
 
 def _scenario_differs(run: RunFolder, path: Path) -> bool:

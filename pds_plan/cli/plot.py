@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from pds_plan.cli.common import clean_errors, console, errors, report_problems
+from pds_plan.cli.common import clean_errors, console, report_problems
 from pds_plan.domain.model import Scenario
-from pds_plan.errors import PdsPlanError, display_path
+from pds_plan.errors import display_path
 from pds_plan.io.run_folder import RunFolder, load_run, load_run_scenario
 from pds_plan.outputs.plots import DEFAULT_SLA_TARGET, PlotKind, output_format, write_plot
 
@@ -23,19 +23,14 @@ WHAT = {
 
 
 def _scenario(run: RunFolder, given: Path | None, required: bool) -> Scenario | None:
-    """The scenario given, else the manifest's; when it is only nice to have, a missing one is a warning."""
-    from pds_plan.cli.analyse import scenario_of_run
+    """The scenario given, else the manifest's; when it is only nice to have, a missing one is a note."""
+    from pds_plan.cli.analyse import optional_run_scenario, scenario_of_run
 
-    try:
-        path = scenario_of_run(run, given)
-    except PdsPlanError:
-        if required:
-            raise
-        errors.print("[yellow]note:[/] scenario not found (pass --scenario): drawing from the run files alone")
-        return None
-    loaded = load_run_scenario(run, path)
-    report_problems(list(loaded.warnings), label="warning", style="bold yellow")
-    return loaded
+    if required:
+        loaded = load_run_scenario(run, scenario_of_run(run, given))
+        report_problems(list(loaded.warnings), label="warning", style="bold yellow")
+        return loaded
+    return optional_run_scenario(run, given, "drawing from the run files alone")
 
 
 @clean_errors

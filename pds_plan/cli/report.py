@@ -8,23 +8,12 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from pds_plan.cli.common import clean_errors, console, errors, report_problems
-from pds_plan.domain.model import Scenario
+from pds_plan.cli.analyse import optional_run_scenario
+from pds_plan.cli.common import clean_errors, console
 from pds_plan.errors import display_path
-from pds_plan.io.run_folder import RunFolder, load_run, load_run_scenario
+from pds_plan.io.run_folder import load_run
 from pds_plan.io.writers import refuse_to_overwrite
 from pds_plan.outputs.report import Language, output_path, write_report
-
-
-def _scenario(run: RunFolder, given: Path | None) -> Scenario | None:
-    """The scenario given, else the manifest's; the report can do without one, so a missing one is only a note."""
-    path = given if given is not None else run.scenario_file
-    if path is None:
-        errors.print("[yellow]note:[/] scenario not found (pass --scenario): the report uses the run files alone")
-        return None
-    loaded = load_run_scenario(run, path)
-    report_problems(list(loaded.warnings), label="warning", style="bold yellow")
-    return loaded
 
 
 @clean_errors
@@ -57,6 +46,6 @@ def report_command(
     path = output_path(out)
     refuse_to_overwrite(path, force)  # before loading anything, which may take seconds
     loaded_run = load_run(run)
-    loaded = _scenario(loaded_run, scenario)
+    loaded = optional_run_scenario(loaded_run, scenario, "the report uses the run files alone")
     written = write_report(loaded_run, path, lang=lang, scenario=loaded, force=force)
     console.print(f"wrote {escape(display_path(written))}")

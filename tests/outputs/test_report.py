@@ -19,16 +19,10 @@ from pds_plan.cli.app import app as main_app
 from pds_plan.cli.report import report_command
 from pds_plan.errors import InputError, OutputExistsError
 from pds_plan.outputs.report import Formatter, Language, generic_table, render_report, write_report
+from pds_plan.outputs.workload_report import REPORT_FILES
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
-ANALYSIS_FILES = (
-    "workload_sites.csv",
-    "workload_radiologists.csv",
-    "workload_periods.csv",
-    "daytime_days_lost.csv",
-    "costs.csv",
-    "analysis.json",
-)
+ANALYSIS_FILES = REPORT_FILES
 PICTURES = ("map.png", "plot_workload.png", "plot_fairness.png", "plot_sla.png", "plot_calendar.png")
 NNBSP, NBSP, MINUS = "\u202f", "\u00a0", "\u2212"
 
