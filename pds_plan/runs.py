@@ -14,6 +14,7 @@ from pds_plan.domain.rota import Assignment
 from pds_plan.errors import InfeasibleError
 from pds_plan.optimise.decompose import solve_by_month
 from pds_plan.optimise.explain import explain_infeasibility, precheck
+from pds_plan.optimise.fairness_floor import FairnessFloor, fairness_floor
 from pds_plan.optimise.greedy import GreedyRota, greedy_rota
 from pds_plan.optimise.rota_model import Progress, SolveOptions, SolveOutcome
 from pds_plan.optimise.solve import build_rota_model, solve_model
@@ -38,6 +39,7 @@ class RunResult:
     outcome: SolveOutcome | None = None  # the CP-SAT outcome, for method "cpsat"
     build_seconds: float = 0.0
     fallback: str | None = None  # why the rota is not the solver's own, when it is not
+    floor: FairnessFloor | None = None  # how even any rota of the scenario can be (optimise/fairness_floor.py)
 
     @property
     def status(self) -> str:
@@ -66,6 +68,7 @@ class RunResult:
             else None,
             "assignments": len(self.assignments),
             "fairness": self.fairness.as_dict(),
+            "fairness_floor": self.floor.as_dict() if self.floor else None,
             "rule_check": {
                 "violations": len(self.violations),
                 "messages": [str(v) for v in self.violations[:50]],
@@ -154,4 +157,5 @@ def solve(
         outcome=outcome,
         build_seconds=build_seconds,
         fallback=fallback,
+        floor=fairness_floor(scenario),
     )

@@ -74,6 +74,7 @@ def show_run(console: Console, result: RunResult, folder: Path) -> None:
             f"gap {gap:.1%}   {summary['wall_time_seconds']:.1f} s"
         )
     fair, base = summary["fairness"], summary["greedy_baseline"]["fairness"]
+    floor = summary.get("fairness_floor") or {}
     lines.append(
         f"fairness (max/min points per FTE-available day): {fair['spread_ratio_max_min']:.2f}"
         f"   greedy baseline: {base['spread_ratio_max_min']:.2f}"
@@ -83,6 +84,13 @@ def show_run(console: Console, result: RunResult, folder: Path) -> None:
             f"  within the {fair['credential_groups']} groups of radiologists sharing credentials: "
             f"{fair['spread_ratio_within_credential_groups']:.2f}   greedy: "
             f"{base['spread_ratio_within_credential_groups']:.2f}"
+        )
+    lowest = floor.get("spread_ratio_at_least")
+    if lowest is not None:
+        within = floor.get("spread_ratio_within_credential_groups_at_least")
+        lines.append(
+            f"no rota under these credentials is more even than {lowest:.2f}"
+            + (f", {within:.2f} within groups" if fair["credential_groups"] > 1 and within is not None else "")
         )
     check = summary["rule_check"]["violations"]
     lines.append("rule check: no violation" if not check else f"[bold red]rule check: {check} violation(s)[/]")

@@ -123,13 +123,20 @@ def kpi_rows(folder: Path) -> list[tuple[str, str]]:
     # The same max/min measure as summary.json and the report, overall and within credential groups.
     optimised = summary.get("fairness", {})
     greedy = summary.get("greedy_baseline", {}).get("fairness", {})
-    for label, key in (
-        ("fairness (max/min load)", "spread_ratio_max_min"),
-        ("  within credential groups", "spread_ratio_within_credential_groups"),
+    floor = summary.get("fairness_floor") or {}
+    for label, key, floor_key in (
+        ("fairness (max/min load)", "spread_ratio_max_min", "spread_ratio_at_least"),
+        (
+            "  within credential groups",
+            "spread_ratio_within_credential_groups",
+            "spread_ratio_within_credential_groups_at_least",
+        ),
     ):
         if optimised.get(key) is not None:
-            baseline = f" (greedy {greedy[key]:.2f})" if greedy.get(key) is not None else ""
-            rows.append((label, f"{optimised[key]:.2f}{baseline}"))
+            parts = [f"greedy {greedy[key]:.2f}"] if greedy.get(key) is not None else []
+            if floor.get(floor_key) is not None:
+                parts.append(f"no rota below {floor[floor_key]:.2f}")
+            rows.append((label, f"{optimised[key]:.2f}" + (f" ({', '.join(parts)})" if parts else "")))
     sites_file = folder / "workload_sites.csv"
     if sites_file.exists():
         shares = pd.read_csv(sites_file)["sla_share_within_target"].dropna()

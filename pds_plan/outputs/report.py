@@ -100,6 +100,7 @@ STRINGS: dict[Language, dict[str, str]] = {
         "kpi_check_detail": "toutes les règles dures revérifiées indépendamment",
         "kpi_fairness": "Équité (écart max/min)",
         "kpi_fairness_detail": "référence gloutonne {baseline} · points par jour ETP disponible, 1 = parfait",
+        "kpi_fairness_floor": " · aucun planning en dessous de {floor} avec ces conventions",
         "kpi_duties": "Astreintes",
         "kpi_duties_detail": "contre {n} site-périodes sans mutualisation",
         "kpi_cost": "Coût total",
@@ -231,6 +232,7 @@ STRINGS: dict[Language, dict[str, str]] = {
         "kpi_check_detail": "every hard rule checked again, independently",
         "kpi_fairness": "Fairness (max/min spread)",
         "kpi_fairness_detail": "greedy baseline {baseline} · points per FTE-available day, 1 = perfect",
+        "kpi_fairness_floor": " · no rota goes below {floor} under these credentials",
         "kpi_duties": "On-call duties",
         "kpi_duties_detail": "against {n} site-periods without pooling",
         "kpi_cost": "Total cost",
@@ -1051,11 +1053,13 @@ def kpis_of(run: RunFolder, analysis: Analysis, text: Formatter) -> list[Kpi]:
         kpis.append(Kpi(text.say("kpi_solve"), seconds, detail))
     mine = (summary.get("fairness") or {}).get("spread_ratio_max_min")
     baseline = ((summary.get("greedy_baseline") or {}).get("fairness") or {}).get("spread_ratio_max_min")
+    floor = (summary.get("fairness_floor") or {}).get("spread_ratio_at_least")
     kpis.append(
         Kpi(
             text.say("kpi_fairness"),
             text.number(mine, 2),
-            text.say("kpi_fairness_detail", baseline=text.number(baseline, 2)),
+            text.say("kpi_fairness_detail", baseline=text.number(baseline, 2))
+            + (text.say("kpi_fairness_floor", floor=text.number(floor, 2)) if floor is not None else ""),
         )
     )
     rota = run.rota

@@ -1,0 +1,235 @@
+"""The fairness floor: how even any rota of a scenario can be, whatever the search does.
+
+Loads cannot always be evened out: a site few radiologists hold a credential for needs them night after night, and
+radiologists credentialed for a single quiet site get little. This module proves a lower limit on the fairness
+spread (max / min points per FTE-available day) from a linear relaxation of the rota: the horizon's on-call windows
+are grouped by month, points and period kinds, and each radiologist takes a fractional number of windows of each
+class, so that every site's periods are covered by credentialed, available radiologists within the per-window limits
+(sites at once, peak reading capacity), the monthly limit and the rest rule (no two nights in a row). Any real rota
+gives such numbers, so the least the most loaded radiologist can have in the relaxation is a lower bound on the most
+loaded's load in every rota, and the most the least loaded can have an upper bound on the least loaded's: their ratio
+is a floor for the spread. Rules the relaxation leaves out (fixed pools read together, blocks, weekends) only make
+the floor lower, never wrong.
+
+The planner reads it as: "no rota under these credentials goes below this spread; to go lower, add credentials".
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ortools.linear_solver import pywraplp
+
+from pds_plan.domain.calendar import build_calendar
+from pds_plan.domain.model import PeriodKind, Scenario
+from pds_plan.domain.rota import credential_groups, fair_share_weights
+from pds_plan.optimise.rota_model import month_limit
+from pds_plan.optimise.rules import capacity_tenths, peak_load_tenths
+from pds_plan.optimise.windows import Window, WindowPlan, plan_windows
+
+# The LP is solved in floating point: its optimum is moved by this relative margin in the cautious direction, so that
+# the floor stays a floor.
+SAFETY = 1e-6
+
+WindowClass = tuple[str, int, tuple[str, ...]]  # (month, points, period kinds)
+
+
+@dataclass(frozen=True)
+class GroupFloor:
+    group: str
+    radiologists: int
+    highest_at_least: float  # points per FTE-available share the most loaded radiologist has in every rota
+    lowest_at_most: float  # points per FTE-available share the least loaded radiologist has in every rota
+
+    @property
+    def spread_ratio(self) -> float:
+        if self.lowest_at_most <= 0:
+            return math.inf
+        return max(1.0, self.highest_at_least / self.lowest_at_most)
+
+
+@dataclass(frozen=True)
+class FairnessFloor:
+    groups: tuple[GroupFloor, ...]
+
+    @property
+    def spread_ratio(self) -> float:
+        """No rota has a smaller max / min points per FTE-available day over all radiologists who may take PDS."""
+        if not self.groups:
+            return math.nan
+        lowest = min(g.lowest_at_most for g in self.groups)
+        if lowest <= 0:
+            return math.inf
+        return max(1.0, max(g.highest_at_least for g in self.groups) / lowest)
+
+    @property
+    def spread_ratio_within_groups(self) -> float:
+        """No rota has a smaller worst ratio inside a group of radiologists linked by shared credentials."""
+        return max((g.spread_ratio for g in self.groups if g.radiologists > 1), default=math.nan)
+
+    def as_dict(self) -> dict[str, float | str | None]:
+        return {
+            "spread_ratio_at_least": _rounded_down(self.spread_ratio),
+            "spread_ratio_within_credential_groups_at_least": _rounded_down(self.spread_ratio_within_groups),
+            "method": "linear relaxation: windows by month and kind taken fractionally (optimise/fairness_floor.py)",
+        }
+
+
+def _rounded_down(value: float) -> float | None:
+    """Three decimals, rounded towards the safe side; None when there is nothing to bound (JSON has no infinity)."""
+    return math.floor(value * 1000) / 1000 if math.isfinite(value) else None
+
+
+class _Relaxation:
+    """The LP, built once: windows of each class a radiologist takes, site periods of each class they cover, and one
+    row per radiologist tying their load (points, balances included, per fair share) to a common level; a row is
+    switched on only for the radiologists whose extreme load is asked for."""
+
+    def __init__(self, scenario: Scenario, plan: WindowPlan, eligible: list[str]) -> None:
+        self.solver = pywraplp.Solver.CreateSolver("GLOP")
+        load = _relaxed_loads(self.solver, scenario, plan, eligible)
+        self.level = self.solver.NumVar(0.0, self.solver.infinity(), "level")
+        infinity = self.solver.infinity()
+        self.rows = {r: self.solver.Add(-infinity <= load[r] - self.level <= infinity) for r in eligible}
+
+    def extreme_load(self, team: list[str], highest: bool) -> float | None:
+        """The least possible load of the most loaded of `team` (highest=True), or the most possible load of its
+        least loaded (highest=False); None when the relaxation has no solution, hence the scenario no rota."""
+        infinity = self.solver.infinity()
+        for r in team:
+            self.rows[r].SetBounds(-infinity, 0.0) if highest else self.rows[r].SetBounds(0.0, infinity)
+        objective = self.solver.Objective()
+        objective.SetCoefficient(self.level, 1.0)
+        objective.SetOptimizationDirection(not highest)  # True maximises
+        status = self.solver.Solve()
+        value = float(objective.Value()) if status == pywraplp.Solver.OPTIMAL else None
+        for r in team:
+            self.rows[r].SetBounds(-infinity, infinity)
+        return value
+
+
+def fairness_floor(scenario: Scenario, plan: WindowPlan | None = None) -> FairnessFloor:
+    pds_sites = {s.site_id for s in scenario.pds_sites}
+    eligible = sorted(
+        r.radiologist_id for r in scenario.radiologists if scenario.coverable_sites(r.radiologist_id) & pds_sites
+    )
+    if not eligible:
+        return FairnessFloor(())
+    plan = plan or plan_windows(build_calendar(scenario), scenario.rules, scenario.points)
+    relaxation = _Relaxation(scenario, plan, eligible)
+    members: dict[str, list[str]] = defaultdict(list)
+    for r, group in credential_groups(scenario, eligible).items():
+        members[group].append(r)
+    floors = []
+    for group, team in sorted(members.items()):
+        highest = relaxation.extreme_load(team, highest=True)
+        lowest = relaxation.extreme_load(team, highest=False)
+        if highest is None or lowest is None:
+            return FairnessFloor(())  # no rota at all: the pre-checks and the solver explain why
+        floors.append(GroupFloor(group, len(team), highest * (1 - SAFETY), lowest * (1 + SAFETY)))
+    return FairnessFloor(tuple(floors))
+
+
+def window_class(window: Window) -> WindowClass:
+    return (f"{window.local_date:%Y-%m}", window.points, tuple(sorted(k.value for k in window.kinds)))
+
+
+def _relaxed_loads(
+    solver: pywraplp.Solver, scenario: Scenario, plan: WindowPlan, eligible: list[str]
+) -> dict[str, pywraplp.LinearExpr]:
+    loads = peak_load_tenths(scenario, plan)
+    cap = capacity_tenths(scenario)
+    may_cover = _candidates(scenario, plan, eligible)
+    demand: dict[tuple[str, WindowClass], int] = defaultdict(int)
+    open_to: dict[tuple[str, WindowClass], int] = defaultdict(int)  # windows of a class a radiologist may work
+    site_open_to: dict[tuple[str, str, WindowClass], int] = defaultdict(int)
+    least_load: dict[tuple[str, WindowClass], int] = {}
+    for window in plan.windows:
+        c = window_class(window)
+        for r in sorted({r for slot in window.slots for r in may_cover[slot]}):
+            open_to[(r, c)] += 1
+        for slot in window.slots:
+            site = plan.slots[slot].site_id
+            demand[(site, c)] += 1
+            if loads is not None:
+                least_load[(site, c)] = min(least_load.get((site, c), cap), loads[slot])
+            for r in may_cover[slot]:
+                site_open_to[(r, site, c)] += 1
+    windows = {key: solver.NumVar(0.0, float(n), "") for key, n in sorted(open_to.items())}
+    covers = {key: solver.NumVar(0.0, float(n), "") for key, n in sorted(site_open_to.items())}
+    covered_by: dict[tuple[str, WindowClass], list] = defaultdict(list)
+    covering: dict[tuple[str, WindowClass], list[tuple[str, pywraplp.Variable]]] = defaultdict(list)
+    for (r, site, c), var in covers.items():
+        covered_by[(site, c)].append(var)
+        covering[(r, c)].append((site, var))
+        solver.Add(var <= windows[(r, c)])
+    for key, n in demand.items():
+        solver.Add(solver.Sum(covered_by[key]) == n)
+    limit = scenario.rules.max_sites_per_radiologist
+    for (r, c), on in windows.items():
+        mine = covering[(r, c)]
+        solver.Add(solver.Sum([var for _, var in mine]) <= limit * on)
+        solver.Add(solver.Sum([var for _, var in mine]) >= on)  # on call only to cover a site
+        if loads is not None:
+            solver.Add(solver.Sum([least_load[(site, c)] * var for site, var in mine]) <= cap * on)
+    _add_monthly_limits(scenario, windows, solver)
+    _add_nights_apart(plan, windows, eligible, solver)
+    share = fair_share_weights(scenario, eligible)
+    classes = sorted({window_class(w) for w in plan.windows})
+    load = {}
+    for r in eligible:
+        earned = solver.Sum([c[1] * windows[(r, c)] for c in classes if (r, c) in windows])
+        load[r] = (earned + scenario.balances.get(r, 0.0)) * (1.0 / share[r])
+    return load
+
+
+def _candidates(scenario: Scenario, plan: WindowPlan, eligible: Iterable[str]) -> dict[int, list[str]]:
+    credentialed: dict[str, list[str]] = defaultdict(list)
+    for r in eligible:
+        for site in sorted(scenario.coverable_sites(r)):
+            credentialed[site].append(r)
+    return {
+        slot: [r for r in credentialed[period.site_id] if not scenario.is_unavailable(r, period.date)]
+        for slot, period in enumerate(plan.slots)
+    }
+
+
+def _add_monthly_limits(scenario: Scenario, windows: dict, solver: pywraplp.Solver) -> None:
+    limit = scenario.rules.max_periods_per_month
+    if limit is None:
+        return
+    by_month: dict[tuple[str, str], list] = defaultdict(list)
+    for (r, c), var in windows.items():
+        by_month[(r, c[0])].append(var)
+    for (r, _), variables in by_month.items():
+        solver.Add(solver.Sum(variables) <= month_limit(limit, scenario.radiologist(r).fte))
+
+
+def _add_nights_apart(plan: WindowPlan, windows: dict, eligible: list[str], solver: pywraplp.Solver) -> None:
+    """No two nights too close to each other: within a run of nights each too close to the next, a radiologist works
+    at most every other one. Counted by month and window class, the bound is ceil(run / 2) summed over the runs."""
+    too_close = set(plan.too_close)
+    nights = sorted((w for w in plan.windows if PeriodKind.NIGHT in w.kinds), key=lambda w: w.start)
+    runs_by_month: dict[str, list[int]] = defaultdict(list)
+    previous: Window | None = None
+    for night in nights:
+        month = f"{night.local_date:%Y-%m}"
+        joined = previous is not None and (previous.index, night.index) in too_close
+        runs = runs_by_month[month]
+        if joined and runs and f"{previous.local_date:%Y-%m}" == month:  # type: ignore[union-attr]
+            runs[-1] += 1
+        else:
+            runs.append(1)
+        previous = night
+    night_classes: dict[str, set[WindowClass]] = defaultdict(set)
+    for night in nights:
+        night_classes[f"{night.local_date:%Y-%m}"].add(window_class(night))
+    for month, runs in runs_by_month.items():
+        most = sum(math.ceil(run / 2) for run in runs)
+        for r in eligible:
+            worked = [windows[(r, c)] for c in sorted(night_classes[month]) if (r, c) in windows]
+            if worked:
+                solver.Add(solver.Sum(worked) <= most)
