@@ -338,6 +338,14 @@ def figures_of(run: ChildRun) -> dict[str, Any]:
         "assignments": summary.get("assignments"),
         "fairness_ratio": summary.get("fairness", {}).get("spread_ratio_max_min"),
         "greedy_fairness_ratio": summary.get("greedy_baseline", {}).get("fairness", {}).get("spread_ratio_max_min"),
+        "fairness_floor": (summary.get("fairness_floor") or {}).get("spread_ratio_at_least"),
+        "fairness_within_groups": summary.get("fairness", {}).get("spread_ratio_within_credential_groups"),
+        "greedy_fairness_within_groups": summary.get("greedy_baseline", {})
+        .get("fairness", {})
+        .get("spread_ratio_within_credential_groups"),
+        "fairness_floor_within_groups": (summary.get("fairness_floor") or {}).get(
+            "spread_ratio_within_credential_groups_at_least"
+        ),
         "without_duty": summary.get("fairness", {}).get("radiologists_without_duty"),
         "greedy_without_duty": summary.get("greedy_baseline", {}).get("fairness", {}).get("radiologists_without_duty"),
         "violations": summary.get("rule_check", {}).get("violations"),
@@ -497,6 +505,10 @@ ROWS: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = (
     ("peak memory (RSS)", lambda r: fmt(r["median"]["peak_rss_mb"], "mb")),
     ("fairness max/min: optimised", lambda r: fmt(r["median"]["fairness_ratio"], "x")),
     ("fairness max/min: greedy", lambda r: fmt(r["median"]["greedy_fairness_ratio"], "x")),
+    ("fairness max/min: floor (no rota below)", lambda r: fmt(r["median"].get("fairness_floor"), "x")),
+    ("fairness within credential groups: optimised / greedy / floor", lambda r: " / ".join(
+        fmt(r["median"].get(key), "x")
+        for key in ("fairness_within_groups", "greedy_fairness_within_groups", "fairness_floor_within_groups"))),
     ("rule-check violations: optimised", lambda r: fmt(r["median"]["violations"], "int")),
     ("rule-check violations: greedy", lambda r: fmt(r["median"]["greedy_violations"], "int")),
     ("CP-SAT solves in run 1 (horizon: status)", solves_cell),

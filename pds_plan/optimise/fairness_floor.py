@@ -17,6 +17,7 @@ The planner reads it as: "no rota under these credentials goes below this spread
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ class GroupFloor:
 @dataclass(frozen=True)
 class FairnessFloor:
     groups: tuple[GroupFloor, ...]
+    note: str | None = None  # why there is no floor, when there is none
 
     @property
     def spread_ratio(self) -> float:
@@ -74,6 +76,7 @@ class FairnessFloor:
         return {
             "spread_ratio_at_least": _rounded_down(self.spread_ratio),
             "spread_ratio_within_credential_groups_at_least": _rounded_down(self.spread_ratio_within_groups),
+            "note": self.note,
             "method": "linear relaxation: windows by month and kind taken fractionally (optimise/fairness_floor.py)",
         }
 
@@ -95,9 +98,10 @@ class _Relaxation:
         infinity = self.solver.infinity()
         self.rows = {r: self.solver.Add(-infinity <= load[r] - self.level <= infinity) for r in eligible}
 
-    def extreme_load(self, team: list[str], highest: bool) -> float | None:
+    def extreme_load(self, team: list[str], highest: bool, seconds: float) -> tuple[int, float | None]:
         """The least possible load of the most loaded of `team` (highest=True), or the most possible load of its
-        least loaded (highest=False); None when the relaxation has no solution, hence the scenario no rota."""
+        least loaded (highest=False); None without an optimum within `seconds` (or none at all: no rota then)."""
+        self.solver.SetTimeLimit(max(1, int(seconds * 1000)))
         infinity = self.solver.infinity()
         for r in team:
             self.rows[r].SetBounds(-infinity, 0.0) if highest else self.rows[r].SetBounds(0.0, infinity)
@@ -108,16 +112,19 @@ class _Relaxation:
         value = float(objective.Value()) if status == pywraplp.Solver.OPTIMAL else None
         for r in team:
             self.rows[r].SetBounds(-infinity, infinity)
-        return value
+        return status, value
 
 
-def fairness_floor(scenario: Scenario, plan: WindowPlan | None = None) -> FairnessFloor:
+def fairness_floor(scenario: Scenario, plan: WindowPlan | None = None, time_limit: float = 10.0) -> FairnessFloor:
+    """The floor, or none (with a note) when the relaxation has no solution or takes longer than `time_limit` seconds
+    in all (a year of 250 radiologists needs about 80 s: not worth delaying the rota for)."""
+    started = time.monotonic()
     pds_sites = {s.site_id for s in scenario.pds_sites}
     eligible = sorted(
         r.radiologist_id for r in scenario.radiologists if scenario.coverable_sites(r.radiologist_id) & pds_sites
     )
     if not eligible:
-        return FairnessFloor(())
+        return FairnessFloor((), "nobody may take PDS")
     plan = plan or plan_windows(build_calendar(scenario), scenario.rules, scenario.points)
     relaxation = _Relaxation(scenario, plan, eligible)
     members: dict[str, list[str]] = defaultdict(list)
@@ -125,12 +132,20 @@ def fairness_floor(scenario: Scenario, plan: WindowPlan | None = None) -> Fairne
         members[group].append(r)
     floors = []
     for group, team in sorted(members.items()):
-        highest = relaxation.extreme_load(team, highest=True)
-        lowest = relaxation.extreme_load(team, highest=False)
-        if highest is None or lowest is None:
-            return FairnessFloor(())  # no rota at all: the pre-checks and the solver explain why
-        floors.append(GroupFloor(group, len(team), highest * (1 - SAFETY), lowest * (1 + SAFETY)))
+        extremes = []
+        for highest in (True, False):
+            left = time_limit - (time.monotonic() - started)
+            status, value = relaxation.extreme_load(team, highest, left) if left > 0 else (None, None)
+            if value is None:
+                return FairnessFloor((), _NO_FLOOR.get(status, f"not computed within {time_limit:g} s"))
+            extremes.append(value)
+        floors.append(GroupFloor(group, len(team), extremes[0] * (1 - SAFETY), extremes[1] * (1 + SAFETY)))
     return FairnessFloor(tuple(floors))
+
+
+_NO_FLOOR = {
+    pywraplp.Solver.INFEASIBLE: "the relaxation has no solution: no rota keeps every rule",
+}
 
 
 def window_class(window: Window) -> WindowClass:
