@@ -39,7 +39,6 @@ def add_fairness(rota: RotaModel) -> None:
     normalised = {}
     for r in radiologists:
         factor = round(SCALE * mean_share / share[r])
-        rota.load_factor[r] = factor
         load = model.new_int_var(0, most_points * factor, f"load[{r}]")
         earned = sum(plan.windows[w].points * rota.on[(r, w)] for w in windows_of[r])
         model.add(load == factor * (rota.carried.get(r, 0) + earned))
@@ -58,7 +57,6 @@ def add_fairness(rota: RotaModel) -> None:
         for r in team:  # minimised, so bounds are enough: highest >= every load >= lowest
             model.add(highest >= normalised[r])
             model.add(lowest <= normalised[r])
-        rota.load_extremes[group] = (team, highest, lowest)
         rota.penalties.append(
             Penalty("fairness_spread", f"group of {group}", None, highest - lowest, weights.fairness_spread)
         )

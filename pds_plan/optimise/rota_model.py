@@ -53,10 +53,6 @@ class RotaModel:
     carried: dict[str, int] = field(default_factory=dict)
     shares: dict[str, float] | None = None
     in_window: dict[tuple[str, int], list[cp_model.IntVar]] = field(default_factory=dict)  # x vars of r in window
-    # The fairness terms' parts (objective.add_fairness): each radiologist's normalisation factor, and per group of
-    # radiologists sharing credentials its members and the variables bounding their highest and lowest load.
-    load_factor: dict[str, int] = field(default_factory=dict)
-    load_extremes: dict[str, tuple[list[str], cp_model.IntVar, cp_model.IntVar]] = field(default_factory=dict)
 
     def guard(self, rule: str, subject: str, day: dt.date) -> list[cp_model.IntVar]:
         """The assumption literal enforcing `rule` for `subject` in the month of `day` (none unless explaining)."""
@@ -72,31 +68,6 @@ class RotaModel:
 
     def windows_of(self, radiologist_id: str) -> list[int]:
         return [w for (r, w) in self.on if r == radiologist_id]
-
-    def keep_extremes_within(self, start: Iterable[Assignment]) -> dict[int, int]:
-        """In each group of radiologists sharing credentials, nobody ends up more loaded than the most loaded of the
-        starting rota (the greedy one), nor less than its least loaded: the search may trade fairness against
-        requests or home sites, but never to a wider max / min spread than the spreadsheet planner's.
-
-        Returns the starting rota's value of each group's highest and lowest load variable (by proto index), which
-        meet these limits exactly, for the hint.
-        """
-        slot_of = {period.key: slot for slot, period in enumerate(self.plan.slots)}
-        windows: dict[str, set[int]] = defaultdict(set)
-        for a in start:
-            slot = slot_of.get(a.key)
-            if slot is not None:
-                windows[a.radiologist_id].add(self.plan.window_of_slot[slot])
-        values = {}
-        for team, highest, lowest in self.load_extremes.values():
-            loads = [
-                self.load_factor[r] * (self.carried.get(r, 0) + sum(self.plan.windows[w].points for w in windows[r]))
-                for r in team
-            ]
-            self.model.add(highest <= max(loads))
-            self.model.add(lowest >= min(loads))
-            values[highest.index], values[lowest.index] = max(loads), min(loads)
-        return values
 
 
 def create_variables(rota: RotaModel) -> None:
@@ -128,9 +99,6 @@ class SolveOptions:
     workers: int = 2
     seed: int = 0
     hint: list[Assignment] | None = None
-    # With a complete starting rota, each credential group's most and least loaded radiologists stay within the
-    # start's (RotaModel.keep_extremes_within): the result is never less even than the greedy rota.
-    keep_start_extremes: bool = True
     log: bool = False
     # Reproducible search (the default): the same inputs, seed and workers give the same rota. CP-SAT improves the
     # starting rota by large neighbourhood search only, its workers interleaved, and stops after a budget of its
@@ -242,9 +210,7 @@ def solve_model(
 ) -> SolveOutcome:
     solver = cp_model.CpSolver()
     started = time.monotonic()
-    complete_start = bool(options.hint) and apply_hint(
-        rota, options.hint or [], keep_extremes=options.keep_start_extremes
-    )
+    complete_start = bool(options.hint) and apply_hint(rota, options.hint or [])
     parameters = solver_parameters(options, complete_start)
     for name, value in parameters.items():
         setattr(solver.parameters, name, value)
@@ -291,18 +257,14 @@ def solve_model(
     )
 
 
-def apply_hint(
-    rota: RotaModel, assignments: Iterable[Assignment], workers: int = 1, keep_extremes: bool = False
-) -> bool:
+def apply_hint(rota: RotaModel, assignments: Iterable[Assignment], workers: int = 1) -> bool:
     """Start the search from a known rota (the greedy one).
 
     The rota fixes the x variables; a short solve of a copy of the model with them fixed gives every other variable
     (on-call windows, loads, penalties) its value, so that the hint is complete and the search starts from a
     solution. Returns False when the rota does not fit the model (it is then only a partial, best-effort hint).
-    With `keep_extremes`, a rota that fits also bounds the loads of the search (RotaModel.keep_extremes_within).
     """
-    chosen_assignments = list(assignments)
-    chosen = {(a.radiologist_id, a.key) for a in chosen_assignments}
+    chosen = {(a.radiologist_id, a.key) for a in assignments}
     fixed = rota.model.clone()
     for (r, slot), var in rota.x.items():
         fixed.add(fixed.get_bool_var_from_proto_index(var.index) == ((r, rota.plan.slots[slot].key) in chosen))
@@ -313,10 +275,9 @@ def apply_hint(
     status = solver.solve(fixed)
     rota.model.clear_hints()
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        exact = rota.keep_extremes_within(chosen_assignments) if keep_extremes else {}
         for index in range(len(rota.model.proto.variables)):
             var = rota.model.get_int_var_from_proto_index(index)
-            rota.model.add_hint(var, exact.get(index, solver.value(var)))
+            rota.model.add_hint(var, solver.value(var))
         return True
     for (r, slot), var in rota.x.items():
         rota.model.add_hint(var, (r, rota.plan.slots[slot].key) in chosen)
