@@ -35,7 +35,7 @@ from pds_plan.optimise.windows import Window, WindowPlan, plan_windows
 # the floor stays a floor.
 SAFETY = 1e-6
 
-WindowClass = tuple[str, int, tuple[str, ...]]  # (month, points, period kinds)
+WindowClass = tuple[str, tuple[int, ...], tuple[str, ...]]  # (month, points of its slots, period kinds)
 
 
 @dataclass(frozen=True)
@@ -87,16 +87,23 @@ def _rounded_down(value: float) -> float | None:
 
 
 class _Relaxation:
-    """The LP, built once: windows of each class a radiologist takes, site periods of each class they cover, and one
-    row per radiologist tying their load (points, balances included, per fair share) to a common level; a row is
-    switched on only for the radiologists whose extreme load is asked for."""
+    """The LP, built once: windows of each class a radiologist takes, site periods of each class they cover, and
+    per radiologist two rows tying their load (points, balances included, per fair share) to a common level; rows are
+    switched on only for the radiologists whose extreme load is asked for.
+
+    Where a window's slots are worth different points (Good Friday is a holiday in Moselle only), a radiologist
+    earns the most of the slots they cover, which the relaxation cannot know: the most loaded is bounded with the
+    least a window can earn, the least loaded with the window's least plus every covered slot's excess over it.
+    """
 
     def __init__(self, scenario: Scenario, plan: WindowPlan, eligible: list[str]) -> None:
         self.solver = pywraplp.Solver.CreateSolver("GLOP")
-        load = _relaxed_loads(self.solver, scenario, plan, eligible)
+        low, high = _relaxed_loads(self.solver, scenario, plan, eligible)
         self.level = self.solver.NumVar(0.0, self.solver.infinity(), "level")
         infinity = self.solver.infinity()
-        self.rows = {r: self.solver.Add(-infinity <= load[r] - self.level <= infinity) for r in eligible}
+        self.rows = {(r, True): self.solver.Add(-infinity <= low[r] - self.level <= infinity) for r in eligible} | {
+            (r, False): self.solver.Add(-infinity <= high[r] - self.level <= infinity) for r in eligible
+        }
 
     def extreme_load(self, team: list[str], highest: bool, seconds: float) -> tuple[int, float | None]:
         """The least possible load of the most loaded of `team` (highest=True), or the most possible load of its
@@ -104,14 +111,15 @@ class _Relaxation:
         self.solver.SetTimeLimit(max(1, int(seconds * 1000)))
         infinity = self.solver.infinity()
         for r in team:
-            self.rows[r].SetBounds(-infinity, 0.0) if highest else self.rows[r].SetBounds(0.0, infinity)
+            row = self.rows[(r, highest)]
+            row.SetBounds(-infinity, 0.0) if highest else row.SetBounds(0.0, infinity)
         objective = self.solver.Objective()
         objective.SetCoefficient(self.level, 1.0)
         objective.SetOptimizationDirection(not highest)  # True maximises
         status = self.solver.Solve()
         value = float(objective.Value()) if status == pywraplp.Solver.OPTIMAL else None
         for r in team:
-            self.rows[r].SetBounds(-infinity, infinity)
+            self.rows[(r, highest)].SetBounds(-infinity, infinity)
         return status, value
 
 
@@ -148,13 +156,19 @@ _NO_FLOOR = {
 }
 
 
-def window_class(window: Window) -> WindowClass:
-    return (f"{window.local_date:%Y-%m}", window.points, tuple(sorted(k.value for k in window.kinds)))
+def window_class(plan: WindowPlan, window: Window) -> WindowClass:
+    points = tuple(sorted({plan.slot_points[slot] for slot in window.slots}))
+    return (f"{window.local_date:%Y-%m}", points, tuple(sorted(k.value for k in window.kinds)))
+
+
+Loads = dict[str, pywraplp.LinearExpr]
 
 
 def _relaxed_loads(
     solver: pywraplp.Solver, scenario: Scenario, plan: WindowPlan, eligible: list[str]
-) -> dict[str, pywraplp.LinearExpr]:
+) -> tuple[Loads, Loads]:
+    """Each radiologist's load per fair share, at most (low) and at least (high) what any rota mapping onto the
+    relaxation's values gives them."""
     loads = peak_load_tenths(scenario, plan)
     cap = capacity_tenths(scenario)
     may_cover = _candidates(scenario, plan, eligible)
@@ -162,13 +176,15 @@ def _relaxed_loads(
     open_to: dict[tuple[str, WindowClass], int] = defaultdict(int)  # windows of a class a radiologist may work
     site_open_to: dict[tuple[str, str, WindowClass], int] = defaultdict(int)
     least_load: dict[tuple[str, WindowClass], int] = {}
+    most_points: dict[tuple[str, WindowClass], int] = defaultdict(int)
     for window in plan.windows:
-        c = window_class(window)
+        c = window_class(plan, window)
         for r in sorted({r for slot in window.slots for r in may_cover[slot]}):
             open_to[(r, c)] += 1
         for slot in window.slots:
             site = plan.slots[slot].site_id
             demand[(site, c)] += 1
+            most_points[(site, c)] = max(most_points[(site, c)], plan.slot_points[slot])
             if loads is not None:
                 least_load[(site, c)] = min(least_load.get((site, c), cap), loads[slot])
             for r in may_cover[slot]:
@@ -193,12 +209,18 @@ def _relaxed_loads(
     _add_monthly_limits(scenario, windows, solver)
     _add_nights_apart(plan, windows, eligible, solver)
     share = fair_share_weights(scenario, eligible)
-    classes = sorted({window_class(w) for w in plan.windows})
-    load = {}
+    low: Loads = {}
+    high: Loads = {}
     for r in eligible:
-        earned = solver.Sum([c[1] * windows[(r, c)] for c in classes if (r, c) in windows])
-        load[r] = (earned + scenario.balances.get(r, 0.0)) * (1.0 / share[r])
-    return load
+        taken = [(c, on) for (who, c), on in windows.items() if who == r]
+        least = solver.Sum([c[1][0] * on for c, on in taken])
+        excess = solver.Sum(
+            [(most_points[(site, c)] - c[1][0]) * var for c, _ in taken for site, var in covering[(r, c)]]
+        )
+        balance = scenario.balances.get(r, 0.0)
+        low[r] = (least + balance) * (1.0 / share[r])
+        high[r] = (least + excess + balance) * (1.0 / share[r])
+    return low, high
 
 
 def _candidates(scenario: Scenario, plan: WindowPlan, eligible: Iterable[str]) -> dict[int, list[str]]:
@@ -241,7 +263,7 @@ def _add_nights_apart(plan: WindowPlan, windows: dict, eligible: list[str], solv
         previous = night
     night_classes: dict[str, set[WindowClass]] = defaultdict(set)
     for night in nights:
-        night_classes[f"{night.local_date:%Y-%m}"].add(window_class(night))
+        night_classes[f"{night.local_date:%Y-%m}"].add(window_class(plan, night))
     for month, runs in runs_by_month.items():
         most = sum(math.ceil(run / 2) for run in runs)
         for r in eligible:

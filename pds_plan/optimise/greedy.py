@@ -29,6 +29,7 @@ class _State:
     on: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))  # radiologist -> windows on call
     slots_in: dict[tuple[str, int], list[int]] = field(default_factory=lambda: defaultdict(list))
     points: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    window_points: dict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))  # earned in a window
     month_count: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     weekends: dict[str, set] = field(default_factory=lambda: defaultdict(set))
     reader: dict[int, str] = field(default_factory=dict)  # slot -> radiologist
@@ -107,9 +108,11 @@ class _Greedy:
         plan, state = self.plan, self.state
         w = plan.window_of_slot[slot]
         window = plan.windows[w]
+        earned = self.plan.slot_points[slot]
+        state.points[r] += max(0, earned - state.window_points[(r, w)])
+        state.window_points[(r, w)] = max(earned, state.window_points[(r, w)])
         if w not in state.on[r]:
             state.on[r].add(w)
-            state.points[r] += window.points
             state.month_count[(r, f"{window.local_date:%Y-%m}")] += 1
             if window.weekend is not None:
                 state.weekends[r].add(window.weekend)
@@ -128,7 +131,7 @@ class _Greedy:
                     return r if self.may_take(r, slot) else None
 
         def load_after(r: str) -> tuple[float, str]:
-            extra = 0 if w in state.on[r] else plan.windows[w].points
+            extra = max(0, plan.slot_points[slot] - state.window_points.get((r, w), 0))
             return ((state.points[r] + extra) / self.share[r], r)
 
         eligible = [r for r in self.credentialed[period.site_id] if self.may_take(r, slot)]

@@ -7,6 +7,7 @@ Weights come from the scenario's [weights] table (domain.model.Weights documents
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 
 from ortools.sat.python import cp_model
@@ -40,7 +41,7 @@ def add_fairness(rota: RotaModel) -> None:
     for r in radiologists:
         factor = round(SCALE * mean_share / share[r])
         load = model.new_int_var(0, most_points * factor, f"load[{r}]")
-        earned = sum(plan.windows[w].points * rota.on[(r, w)] for w in windows_of[r])
+        earned = sum(earned_in_window(rota, r, w) for w in windows_of[r])
         model.add(load == factor * (rota.carried.get(r, 0) + earned))
         normalised[r] = load
     top = max(most_points * round(SCALE * mean_share / s) for s in share.values())
@@ -69,6 +70,19 @@ def add_fairness(rota: RotaModel) -> None:
                 model.add(distance >= normalised[r] - level)
                 model.add(distance >= level - normalised[r])
                 rota.penalties.append(Penalty("fairness_deviation", r, None, distance, weights.fairness_deviation))
+
+
+def earned_in_window(rota: RotaModel, r: str, w: int) -> cp_model.LinearExpr:
+    """The points r earns in window w: the most of the slots r covers there (a holiday at one of them counts)."""
+    plan = rota.plan
+    mine = [(plan.slot_points[s], rota.x[(r, s)]) for s in plan.windows[w].slots if (r, s) in rota.x]
+    levels = sorted({points for points, _ in mine})
+    terms = [levels[0] * rota.on[(r, w)]]
+    for lower, level in itertools.pairwise(levels):
+        reaches = rota.model.new_bool_var(f"points_at_least[{r}|{plan.windows[w].start:%Y-%m-%dT%H:%M}Z|{level}]")
+        link_or(rota.model, reaches, [x for points, x in mine if points >= level])
+        terms.append((level - lower) * reaches)
+    return cp_model.LinearExpr.sum(terms)
 
 
 def add_requests(rota: RotaModel) -> None:

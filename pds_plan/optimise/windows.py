@@ -49,6 +49,9 @@ class WindowPlan:
     too_close: tuple[tuple[int, int], ...]  # (w1, w2): w1 ends before w2 starts, with less than the minimum rest
     too_long: tuple[tuple[int, ...], ...]  # chains of touching windows whose span exceeds the longest block
     overlapping: tuple[tuple[int, ...], ...]  # groups of windows that share an instant (for "at once" rules)
+    # Points of each slot. A window's slots may differ (Good Friday is a holiday in Moselle only): a radiologist
+    # earns the most of the slots they cover in a window, which the window's own `points` (the most of all) is not.
+    slot_points: tuple[int, ...] = ()
 
 
 def plan_windows(periods: list[Period], rules: Rules, points: Points) -> WindowPlan:
@@ -88,6 +91,7 @@ def plan_windows(periods: list[Period], rules: Rules, points: Points) -> WindowP
         too_close=tuple(too_close),
         too_long=tuple(_chains_too_long(windows, longest)),
         overlapping=tuple(_overlap_groups(windows)),
+        slot_points=tuple(period_points(period, points) for period in slots),
     )
 
 

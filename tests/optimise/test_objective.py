@@ -10,9 +10,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from pds_plan.analysis.fairness import fairness
 from pds_plan.domain.model import AvailabilityKind as AK
 from pds_plan.domain.model import PeriodKind as K
 from pds_plan.domain.model import Weights
+from pds_plan.domain.rota import Assignment
 from pds_plan.optimise.objective import (
     SOFT_RULES,
     add_fairness,
@@ -127,6 +129,35 @@ def test_fairness_weighs_saturday_nights_more(make, harness):
     # Friday night (2) + Saturday afternoon (1) for R2 weigh as much as Saturday night (2 + 1) for R1.
     rota = {(FRI, K.NIGHT, "A"): "R2", (SAT, K.SATURDAY, "A"): "R2", (SAT, K.NIGHT, "A"): "R1"}
     assert penalties(harness, _pair(make, days=2, start=FRI), add_fairness, rota)["fairness_spread"] == 0
+
+
+def test_a_radiologist_earns_the_points_of_the_sites_they_cover_not_of_the_whole_window(make, harness):
+    # Good Friday 2027 is a holiday in Moselle (57) only: the night of a Meurthe-et-Moselle site (54) that starts at
+    # the same time is worth less. R1 reads the 54 site, R2 the 57 site: each earns their own site's points, as the
+    # fairness report counts them, although both nights fall in one window.
+    good_friday = dt.date(2027, 3, 26)
+    sites = (make.site("A", departement="54"), make.site("B", departement="57"))
+    scenario = make.scenario(sites=sites, radiologists={"R1": "A", "R2": "B"}, start=good_friday, days=1)
+    h = harness(scenario, [add_exact_coverage, add_fairness])
+    night = h.rota.plan.window_of_slot[h.slot(good_friday, K.NIGHT, "A")]
+    assert night == h.rota.plan.window_of_slot[h.slot(good_friday, K.NIGHT, "B")]
+    rota = {key: ("R1" if key[2] == "A" else "R2") for key in (p.key for p in h.rota.plan.slots)}
+    assert h.assign(rota).status(minimise=True) == "OPTIMAL"
+    report = fairness(scenario, _as_assignments(rota)).per_radiologist.set_index("radiologist_id")["points"]
+    load = {
+        r: h.solver.value(h.rota.model.get_int_var_from_proto_index(_index_of(h, f"load[{r}]"))) for r in report.index
+    }
+    # Same FTE and availability, so the same normalisation factor: the model's loads stand as the report's points.
+    assert load["R1"] * report["R2"] == load["R2"] * report["R1"]
+    assert report["R1"] < report["R2"]
+
+
+def _as_assignments(rota: dict) -> list[Assignment]:
+    return [Assignment(date, kind, site, r) for (date, kind, site), r in rota.items()]
+
+
+def _index_of(h, name: str) -> int:
+    return next(i for i, var in enumerate(h.rota.model.proto.variables) if var.name == name)
 
 
 # --- stable pools -----------------------------------------------------------------------------------------------
