@@ -51,7 +51,7 @@ class WindowPlan:
     overlapping: tuple[tuple[int, ...], ...]  # groups of windows that share an instant (for "at once" rules)
     # Points of each slot. A window's slots may differ (Good Friday is a holiday in Moselle only): a radiologist
     # earns the most of the slots they cover in a window, which the window's own `points` (the most of all) is not.
-    slot_points: tuple[int, ...] = ()
+    slot_points: tuple[int, ...]
 
 
 def plan_windows(periods: list[Period], rules: Rules, points: Points) -> WindowPlan:
