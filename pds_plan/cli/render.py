@@ -92,6 +92,8 @@ def show_run(console: Console, result: RunResult, folder: Path) -> None:
             f"no rota under these credentials is more even than {lowest:.2f}"
             + (f", {within:.2f} within groups" if fair["credential_groups"] > 1 and within is not None else "")
         )
+    elif floor.get("note"):
+        lines.append(f"fairness floor: {floor['note']}")
     check = summary["rule_check"]["violations"]
     lines.append("rule check: no violation" if not check else f"[bold red]rule check: {check} violation(s)[/]")
     lines.append(f"written to {folder}")

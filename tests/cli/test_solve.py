@@ -29,6 +29,9 @@ def test_solve_writes_a_complete_checked_run_folder(tiny_path, tmp_path):
     assert summary["status"] in {"OPTIMAL", "FEASIBLE"}
     assert summary["greedy_baseline"]["uncovered_periods"] == 0
     assert summary["fairness"]["spread_ratio_max_min"] <= summary["greedy_baseline"]["fairness"]["spread_ratio_max_min"]
+    floor = summary["fairness_floor"]
+    assert 1.0 <= floor["spread_ratio_at_least"] <= summary["fairness"]["spread_ratio_max_min"]
+    assert f"no rota under these credentials is more even than {floor['spread_ratio_at_least']:.2f}" in result.output
     manifest = json.loads((out / "manifest.json").read_text())
     assert set(manifest["inputs"]) == {"sites", "radiologists", "availability", "volumes", "scenario"}
     assert all(len(item["sha256"]) == 64 for item in manifest["inputs"].values())
