@@ -58,6 +58,7 @@ class RunResult:
             "status": self.status,
             "proven_optimal": bool(outcome and outcome.optimal and self.fallback is None),
             "note": self.fallback,
+            "interrupted": bool(outcome and outcome.interrupted),
             "objective": outcome.objective if outcome else None,
             "best_bound": outcome.bound if outcome else None,
             "gap": round(outcome.gap, 6) if outcome and outcome.gap is not None else None,
@@ -139,6 +140,8 @@ def solve(
             # from, which keeps every hard rule.
             assignments = greedy.assignments
             fallback = "greedy rota kept: the search stopped before finding a rota of its own"
+        elif outcome.interrupted:
+            raise KeyboardInterrupt  # Ctrl-C before any rota: nothing to keep
         else:
             raise InfeasibleError(
                 [f"no rota found within {options.time_limit:g} s (solver status {outcome.status})"],

@@ -68,6 +68,8 @@ def show_run(console: Console, result: RunResult, folder: Path) -> None:
     ]
     if summary["note"]:
         lines.append(f"[yellow]{summary['note']}[/]")
+    if summary.get("interrupted"):
+        lines.append("[yellow]stopped by Ctrl-C: the best rota found is kept[/]")
     if summary["objective"] is not None:
         lines.append(
             f"objective {summary['objective']:,.0f}   best bound {summary['best_bound']:,.0f}   "

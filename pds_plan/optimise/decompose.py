@@ -73,6 +73,7 @@ def solve_by_month(
     statuses: list[str] = []
     reproducible: list[bool] = []
     assignment_variables = 0
+    interrupted = False
     for first, last in spans:
         overlap = max(scenario.start, first - dt.timedelta(days=OVERLAP_DAYS))
         month = replace(
@@ -82,6 +83,13 @@ def solve_by_month(
         carried = {
             r: earned.get(r, 0) + round(scenario.balances.get(r, 0)) for r in set(earned) | set(scenario.balances)
         }
+        if interrupted:  # after Ctrl-C, the months left keep their greedy rota, and nothing is searched any more
+            kept = greedy_rota(month, fixed=[a for a in chosen if a.date >= overlap], carried=carried, shares=shares)
+            if kept.uncovered:
+                raise KeyboardInterrupt  # no complete rota to keep
+            chosen += [a for a in kept.assignments if a.date >= first]
+            statuses.append(f"{first:%Y-%m}: greedy kept (interrupted)")
+            continue
         rota = build_rota_model(month, carried=carried, shares=shares)
         slot_of = {period.key: index for index, period in enumerate(rota.plan.slots)}
         before = [a for a in chosen if a.date >= overlap]
@@ -91,6 +99,7 @@ def solve_by_month(
         start = greedy_rota(month, rota.plan, fixed=before, carried=carried, shares=shares)
         hint = list(start.assignments) if not start.uncovered else None
         outcome = solve_model(rota, replace(options, time_limit=per_month, hint=hint))
+        interrupted = outcome.interrupted
         assignment_variables += len(rota.x)
         if outcome.found:
             month_assignments = outcome.assignments
@@ -102,10 +111,14 @@ def solve_by_month(
             return None
         chosen += [a for a in month_assignments if a.date >= first]
         reproducible.append(bool(outcome.parameters.get("reproducible", False)))
-    parameters = {**outcome.parameters, "decomposition": statuses, "reproducible": all(reproducible)}
-    if assignment_variables > POLISH_MAX_ASSIGNMENT_VARIABLES:
-        # The whole horizon is too large to build and search in memory and time: the months' rota stands, with no
-        # global bound (gap unknown).
+    parameters = {
+        **outcome.parameters,
+        "decomposition": statuses,
+        "reproducible": all(reproducible) and not interrupted,
+    }
+    if interrupted or assignment_variables > POLISH_MAX_ASSIGNMENT_VARIABLES:
+        # Interrupted, or the whole horizon is too large to build and search in memory and time: the months' rota
+        # stands, with no global bound (gap unknown).
         return SolveOutcome(
             status="FEASIBLE",
             assignments=tuple(sorted(chosen)),
@@ -116,6 +129,7 @@ def solve_by_month(
             penalties={},
             parameters=parameters,
             model_size={"assignment_variables_by_month": assignment_variables},
+            interrupted=interrupted,
         )
     # A fixed share of the limit, not the time left on the clock, so that the same inputs give the same polish.
     polish = max(1.0, options.time_limit * (1 - MONTHS_SHARE_OF_TIME))

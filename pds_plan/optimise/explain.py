@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 
 from pds_plan.domain.calendar import Period, build_calendar
 from pds_plan.domain.model import Scenario
-from pds_plan.optimise.rota_model import GuardKey
+from pds_plan.optimise.rota_model import GuardKey, cp_solver
 
 RULE_WORDS = {
     "coverage": "every PDS period of site {subject} covered in {month}",
@@ -101,7 +101,7 @@ def explain_infeasibility(
 
     rota = build_rota_model(scenario, explain=True, objective=False)
     rota.model.add_assumptions(list(rota.guards.values()))
-    solver = cp_model.CpSolver()
+    solver = cp_solver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = workers
     status = solver.solve(rota.model)

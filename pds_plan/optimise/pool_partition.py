@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from pds_plan.optimise.rota_model import cp_solver
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -104,7 +106,7 @@ def _solve(
         model.add(sum(use) == fixed_pools)
         model.minimize(sum(c.cost * u for c, u in zip(candidates, use, strict=True)))
 
-    solver = cp_model.CpSolver()
+    solver = cp_solver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed

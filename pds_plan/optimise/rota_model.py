@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -145,6 +146,7 @@ class SolveOutcome:
     parameters: dict[str, Any]
     model_size: dict[str, int]
     progress: tuple[Progress, ...] = ()
+    interrupted: bool = False  # Ctrl-C stopped the search (the best rota found is kept)
 
     @property
     def optimal(self) -> bool:
@@ -193,8 +195,6 @@ def solver_parameters(options: SolveOptions, complete_start: bool = True) -> dic
         "max_time_in_seconds": float(options.time_limit),
         "num_workers": int(options.workers),
         "random_seed": int(options.seed),
-        # Ctrl-C stops the search and keeps the best rota found so far.
-        "catch_sigint_signal": True,
     }
     if options.deterministic and complete_start:
         parameters["interleave_search"] = True
@@ -208,7 +208,7 @@ def solver_parameters(options: SolveOptions, complete_start: bool = True) -> dic
 def solve_model(
     rota: RotaModel, options: SolveOptions, on_progress: Callable[[Progress], None] | None = None
 ) -> SolveOutcome:
-    solver = cp_model.CpSolver()
+    solver = cp_solver()
     started = time.monotonic()
     complete_start = bool(options.hint) and apply_hint(rota, options.hint or [])
     parameters = solver_parameters(options, complete_start)
@@ -216,7 +216,7 @@ def solve_model(
         setattr(solver.parameters, name, value)
     solver.parameters.log_search_progress = options.log
     callback = _Progress(started, on_progress)
-    status = solver.solve(rota.model, callback)
+    status, interrupted = search_until_done(solver, rota.model, callback)
     wall = time.monotonic() - started
     if options.deterministic and "max_deterministic_time" not in parameters:
         # No complete starting rota (the greedy one left periods uncovered): the portfolio searched on the clock.
@@ -254,7 +254,45 @@ def solve_model(
         parameters=parameters,
         model_size={"variables": len(proto.variables), "constraints": len(proto.constraints)},
         progress=tuple(callback.history),
+        interrupted=interrupted,
     )
+
+
+def search_until_done(
+    solver: cp_model.CpSolver, model: cp_model.CpModel, callback: cp_model.CpSolverSolutionCallback
+) -> tuple[Any, bool]:
+    """Solve, letting Ctrl-C stop the search and keep the best rota found; returns the status and whether Ctrl-C
+    stopped it. The search runs in a thread while the main thread waits, so that Python receives the interrupt and
+    asks CP-SAT to stop; elsewhere than in the main thread, signals cannot reach Python, and the search simply runs."""
+    solver.parameters.catch_sigint_signal = False  # see cp_solver
+    if threading.current_thread() is not threading.main_thread():
+        return solver.solve(model, callback), False
+    outcome: list[Any] = []
+    failure: list[BaseException] = []
+
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append(solver.solve(model, callback))
+        except BaseException as error:  # re-raised in the caller's thread
+            failure.append(error)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    interrupted = False
+    while True:
+        # Event.wait, not Thread.join: a join interrupted by Ctrl-C can leave the thread looking finished.
+        try:
+            if done.wait(0.1):
+                break
+        except KeyboardInterrupt:
+            interrupted = True
+            solver.stop_search()
+    if failure:
+        raise failure[0]
+    return outcome[0], interrupted
 
 
 def apply_hint(rota: RotaModel, assignments: Iterable[Assignment], workers: int = 1) -> bool:
@@ -268,7 +306,7 @@ def apply_hint(rota: RotaModel, assignments: Iterable[Assignment], workers: int 
     fixed = rota.model.clone()
     for (r, slot), var in rota.x.items():
         fixed.add(fixed.get_bool_var_from_proto_index(var.index) == ((r, rota.plan.slots[slot].key) in chosen))
-    solver = cp_model.CpSolver()
+    solver = cp_solver()
     solver.parameters.num_workers = workers
     solver.parameters.max_time_in_seconds = 10.0
     solver.parameters.stop_after_first_solution = True
@@ -282,6 +320,14 @@ def apply_hint(rota: RotaModel, assignments: Iterable[Assignment], workers: int 
     for (r, slot), var in rota.x.items():
         rota.model.add_hint(var, (r, rota.plan.slots[slot].key) in chosen)
     return False
+
+
+def cp_solver() -> cp_model.CpSolver:
+    """A CP-SAT solver that leaves Ctrl-C to Python: CP-SAT's own handler, once a solve ends, leaves the interrupt
+    unhandled, so that a later Ctrl-C would kill the process without a word (search_until_done handles it)."""
+    solver = cp_model.CpSolver()
+    solver.parameters.catch_sigint_signal = False
+    return solver
 
 
 def link_or(model: cp_model.CpModel, target: cp_model.IntVar, literals: list[cp_model.IntVar]) -> None:

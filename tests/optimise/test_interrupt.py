@@ -1,0 +1,77 @@
+"""Ctrl-C stops the search and keeps the best rota found, in one solve and in a horizon solved month by month."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import signal
+import threading
+import time
+from dataclasses import replace
+
+from ortools.sat.python import cp_model
+
+from pds_plan.check import check_rota
+from pds_plan.optimise import decompose
+from pds_plan.optimise.decompose import solve_by_month
+from pds_plan.optimise.rota_model import SolveOptions, search_until_done
+
+
+class _InterruptAfterFirstSolution(cp_model.CpSolverSolutionCallback):
+    """Sends the process SIGINT (Ctrl-C) shortly after the first solution, while the search goes on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.solutions = 0
+
+    def on_solution_callback(self) -> None:
+        self.solutions += 1
+        if self.solutions == 1:
+            threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+
+def _hard_knapsacks() -> cp_model.CpModel:
+    """A first solution at once (nothing chosen), and no proof of optimality for a long while."""
+    rng = random.Random(7)
+    model = cp_model.CpModel()
+    items = [model.new_bool_var(f"x{i}") for i in range(300)]
+    for _ in range(40):
+        weights = [rng.randint(100, 1000) for _ in items]
+        model.add(sum(w * x for w, x in zip(weights, items, strict=True)) <= sum(weights) // 3)
+    model.maximize(sum(rng.randint(100, 1000) * x for x in items))
+    for x in items:
+        model.add_hint(x, 0)
+    return model
+
+
+def test_ctrl_c_stops_the_search_and_keeps_the_best_solution():
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 60
+    solver.parameters.num_workers = 2
+    callback = _InterruptAfterFirstSolution()
+    started = time.monotonic()
+    status, interrupted = search_until_done(solver, _hard_knapsacks(), callback)
+    assert interrupted
+    assert status == cp_model.FEASIBLE
+    assert time.monotonic() - started < 30
+    # Python's own Ctrl-C handling is intact afterwards: a later interrupt is a KeyboardInterrupt, not a dead process.
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_after_ctrl_c_the_months_left_keep_their_greedy_rota_and_nothing_more_is_searched(tiny, monkeypatch):
+    searched = []
+    real = decompose.solve_model
+
+    def interrupted_at_once(rota, options, on_progress=None):
+        searched.append(rota.scenario.start)
+        return replace(real(rota, options, on_progress), interrupted=True)
+
+    monkeypatch.setattr(decompose, "solve_model", interrupted_at_once)
+    long = replace(tiny, end=dt.date(2027, 5, 31))
+    outcome = solve_by_month(long, SolveOptions(time_limit=8, workers=1))
+    assert outcome is not None and outcome.found and outcome.interrupted
+    assert searched == [dt.date(2027, 1, 1)]  # January only; no polish of the whole horizon either
+    assert outcome.parameters["decomposition"][1:] == [f"2027-0{m}: greedy kept (interrupted)" for m in range(2, 6)]
+    assert outcome.parameters["reproducible"] is False
+    assert check_rota(long, outcome.assignments) == []
