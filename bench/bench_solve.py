@@ -152,6 +152,7 @@ def child_solve(scenario_path: Path, time_limit: float, workers: int, seed: int,
             objective=progress.objective,
             bound=progress.bound,
             gap=progress.gap,
+            source=progress.source,
         )
 
     try:
@@ -326,7 +327,8 @@ def figures_of(run: ChildRun) -> dict[str, Any]:
         "solutions": len(progress),
         "final_gap": summary.get("gap"),
         "objective": summary.get("objective"),
-        "first_objective": progress[0]["objective"] if progress else None,
+        # The greedy rota reported first on a horizon solved month by month has no objective (Progress.source).
+        "first_objective": next((e["objective"] for e in progress if e.get("source", "search") == "search"), None),
         "best_bound": summary.get("best_bound"),
         "solve_call_seconds": result["solve_call_seconds"] if result else None,
         "process_seconds": round(run.process_seconds, 3),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -104,8 +106,7 @@ def solve(
 
     Raises InfeasibleError with an explanation when no rota can satisfy every hard rule.
     """
-    import time
-
+    called = time.monotonic()
     options = options or SolveOptions()
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}: expected one of {', '.join(METHODS)}")
@@ -124,6 +125,10 @@ def solve(
         hint = list(greedy.assignments) if not greedy_violations and not greedy.uncovered else options.hint
         outcome = None
         if scenario.days > DECOMPOSE_AFTER_DAYS:
+            if on_progress is not None and not greedy_violations and not greedy.uncovered:
+                # A complete rota that keeps every rule exists from here on: Ctrl-C keeps the months searched and
+                # the greedy rota of the others (optimise/decompose.py).
+                on_progress(Progress(0, math.nan, 0.0, time.monotonic() - called, source="greedy"))
             outcome = solve_by_month(scenario, options, on_progress)
         if outcome is None:
             started = time.monotonic()

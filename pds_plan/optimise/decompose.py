@@ -74,6 +74,7 @@ def solve_by_month(
     reproducible: list[bool] = []
     assignment_variables = 0
     interrupted = False
+    outcome: SolveOutcome | None = None
     for first, last in spans:
         overlap = max(scenario.start, first - dt.timedelta(days=OVERLAP_DAYS))
         month = replace(
@@ -83,21 +84,25 @@ def solve_by_month(
         carried = {
             r: earned.get(r, 0) + round(scenario.balances.get(r, 0)) for r in set(earned) | set(scenario.balances)
         }
+        before = [a for a in chosen if a.date >= overlap]
+        if not interrupted:
+            try:
+                rota = build_rota_model(month, carried=carried, shares=shares)
+                slot_of = {period.key: index for index, period in enumerate(rota.plan.slots)}
+                for a in before:
+                    if (a.radiologist_id, slot_of.get(a.key)) in rota.x:
+                        rota.model.add(rota.x[(a.radiologist_id, slot_of[a.key])] == 1)
+                start = greedy_rota(month, rota.plan, fixed=before, carried=carried, shares=shares)
+                hint = list(start.assignments) if not start.uncovered else None
+            except KeyboardInterrupt:  # Ctrl-C while the month was being set up
+                interrupted = True
         if interrupted:  # after Ctrl-C, the months left keep their greedy rota, and nothing is searched any more
-            kept = greedy_rota(month, fixed=[a for a in chosen if a.date >= overlap], carried=carried, shares=shares)
+            kept = greedy_rota(month, fixed=before, carried=carried, shares=shares)
             if kept.uncovered:
                 raise KeyboardInterrupt  # no complete rota to keep
             chosen += [a for a in kept.assignments if a.date >= first]
             statuses.append(f"{first:%Y-%m}: greedy kept (interrupted)")
             continue
-        rota = build_rota_model(month, carried=carried, shares=shares)
-        slot_of = {period.key: index for index, period in enumerate(rota.plan.slots)}
-        before = [a for a in chosen if a.date >= overlap]
-        for a in before:
-            if (a.radiologist_id, slot_of.get(a.key)) in rota.x:
-                rota.model.add(rota.x[(a.radiologist_id, slot_of[a.key])] == 1)
-        start = greedy_rota(month, rota.plan, fixed=before, carried=carried, shares=shares)
-        hint = list(start.assignments) if not start.uncovered else None
         outcome = solve_model(rota, replace(options, time_limit=per_month, hint=hint))
         interrupted = outcome.interrupted
         assignment_variables += len(rota.x)
@@ -112,7 +117,7 @@ def solve_by_month(
         chosen += [a for a in month_assignments if a.date >= first]
         reproducible.append(bool(outcome.parameters.get("reproducible", False)))
     parameters = {
-        **outcome.parameters,
+        **(outcome.parameters if outcome is not None else {}),
         "decomposition": statuses,
         "reproducible": all(reproducible) and not interrupted,
     }

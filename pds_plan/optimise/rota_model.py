@@ -122,6 +122,9 @@ class Progress:
     objective: float
     bound: float
     elapsed: float
+    # "search": a solution of CP-SAT's. "greedy": on a horizon solved month by month, the complete greedy rota, which
+    # Ctrl-C keeps from then on (its objective, over the whole horizon, is not computed: NaN).
+    source: str = "search"
 
     @property
     def gap(self) -> float:

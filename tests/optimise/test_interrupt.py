@@ -75,3 +75,15 @@ def test_after_ctrl_c_the_months_left_keep_their_greedy_rota_and_nothing_more_is
     assert outcome.parameters["decomposition"][1:] == [f"2027-0{m}: greedy kept (interrupted)" for m in range(2, 6)]
     assert outcome.parameters["reproducible"] is False
     assert check_rota(long, outcome.assignments) == []
+
+
+def test_month_by_month_the_complete_greedy_rota_is_reported_first(tiny):
+    from pds_plan.runs import solve
+
+    seen = []
+    long = replace(tiny, end=dt.date(2027, 5, 31))
+    result = solve(long, SolveOptions(time_limit=5, workers=1), on_progress=seen.append)
+    assert seen and seen[0].source == "greedy" and seen[0].solutions == 0
+    assert seen[0].elapsed < result.outcome.wall_time
+    assert all(p.source == "search" for p in seen[1:])
+    assert result.violations == ()
