@@ -122,10 +122,11 @@ def solve(
     if method == "greedy":
         assignments = greedy.assignments
     else:
-        hint = list(greedy.assignments) if not greedy_violations and not greedy.uncovered else options.hint
+        greedy_complete = not greedy_violations and not greedy.uncovered
+        hint = list(greedy.assignments) if greedy_complete else options.hint
         outcome = None
         if scenario.days > DECOMPOSE_AFTER_DAYS:
-            if on_progress is not None and not greedy_violations and not greedy.uncovered:
+            if on_progress is not None and greedy_complete:
                 # A complete rota that keeps every rule exists from here on: Ctrl-C keeps the months searched and
                 # the greedy rota of the others (optimise/decompose.py).
                 on_progress(Progress(0, math.nan, 0.0, time.monotonic() - called, source="greedy"))

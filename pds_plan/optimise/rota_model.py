@@ -272,7 +272,6 @@ def search_until_done(
         return solver.solve(model, callback), False
     outcome: list[Any] = []
     failure: list[BaseException] = []
-
     done = threading.Event()
 
     def run() -> None:
