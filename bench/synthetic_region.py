@@ -14,7 +14,7 @@ points at them with relative paths) into ``--out``. From Python::
 Everything is SYNTHETIC (no real site, no real person) and deterministic for a seed (one ``random.Random``, fixed
 ordering, ``\\n`` line endings). Standard library only; it does not import ``pds_plan``.
 
-How the region is drawn (shaped on the bundled data, see data/generate.py and the project's DOMAIN.md notes):
+How the region is drawn (shaped on the bundled data, see data/generate.py and docs/rules.md "Sources"):
 - sites: random points in a 200 km box around 48.7 N 6.2 E (Lorraine), at least 4 km apart; the département
   (54, 55, 57, 88) follows from the position, so Moselle (57) sites get their own public holidays (Good Friday,
   26 December); ~10 % of the sites are CHU/CHR (alternately), the rest CH; every site has an emergency department

@@ -32,7 +32,7 @@ APPROXIMATE (plausible, not checked): the GHT names and groupings, the modalitie
 
 SYNTHETIC (invented, seeded): every radiologist (names are "Dr" + an initial + a common French surname;
     no real person), their FTE, home site, credentials (conventions) and remote flag; every availability
-    row; every volume. They are shaped to be plausible from public figures (see the project's DOMAIN.md):
+    row; every volume. They are shaped to be plausible from public figures (docs/rules.md "Sources"):
     - head counts: the SFR-Urgence 2010 survey found on average 25 radiologists per CHU and 5.7 per
       general CH; the pool that takes part in PDS is smaller: 12-16 per CHU site, 8-10 per CHR site, 3-6
       per CH (10 at CH Le Mans, as large as a CHU), and none at the small sites that the pilots had read

@@ -579,8 +579,9 @@ Two questions an ARS asks before changing its out-of-hours (PDS) imaging cover:
 - **(a) What does pooling change?** The Lorraine quarter is solved three ways: *no pooling* (every site its own
   radiologist on call), *designed pools* (the pools of `design_pools`, which keep 95 % of reports within 30
   minutes), and *pools formed by the optimiser* (no fixed pools: the solver may put up to three sites together in
-  any period, as long as the peak reading load stays under the limit). For each: radiologists on call per night,
-  fairness of the rota, share of reports within 30 minutes, daytime days lost and cost.
+  any period, as long as the peak reading load stays under the limit and the grouping keeps the same target in
+  simulation). For each: radiologists on call per night, fairness of the rota, share of reports within 30 minutes,
+  daytime days lost and cost.
 - **(b) How sensitive is the design to its assumptions?** How many radiologists must be on call at once when the
   turnaround target is 90, 93 or 95 % of reports within 30 minutes, and when an emergency CT takes longer or shorter
   to read than the assumed 10 minutes; and the same targets for the three bundled regions.

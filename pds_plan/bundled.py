@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pds_plan.errors import InputError, Problem
+
 DEFAULT_SCENARIO = "lorraine-2027q1.toml"
 
 
@@ -18,6 +20,31 @@ def bundled_root() -> Path:
 
 def bundled_scenarios() -> list[Path]:
     return sorted((bundled_root() / "scenarios").glob("*.toml"))
+
+
+def bundled_scenario(name: str) -> Path | None:
+    """The bundled scenario a bare name means (`picardie-2027q1`, with or without `.toml`), or None."""
+    if len(Path(name).parts) != 1:
+        return None
+    stem = name.strip().lower().removesuffix(".toml")
+    return next((path for path in bundled_scenarios() if path.stem.lower() == stem), None)
+
+
+def resolve_scenario(scenario: Path | str | None) -> Path:
+    """The scenario file a command argument names: the default when absent; a path that exists; else the bundled
+    scenario of that name, so that `pds-plan run picardie-2027q1` works from any folder; else an InputError."""
+    if scenario is None:
+        return default_scenario()
+    path = Path(scenario)
+    if path.exists():
+        return path
+    bundled = bundled_scenario(str(scenario))
+    if bundled is not None:
+        return bundled
+    names = ", ".join(p.stem for p in bundled_scenarios())
+    raise InputError(
+        [Problem(str(scenario), f"no such scenario file, nor the name of a bundled scenario (bundled: {names})")]
+    )
 
 
 def default_scenario() -> Path:

@@ -38,6 +38,28 @@ class _Duty:
     period: Period
 
 
+def _who(scenario: Scenario, radiologist_id: str) -> str:
+    """A radiologist as planners know them, by name, with the id the files use (the id alone if unknown)."""
+    try:
+        name = scenario.radiologist(radiologist_id).name
+    except KeyError:
+        return radiologist_id
+    return f"{name} ({radiologist_id})" if name and name != radiologist_id else radiologist_id
+
+
+def _where(scenario: Scenario, site_id: str) -> str:
+    """A site by name, with its id (the id alone if unknown)."""
+    try:
+        name = scenario.site(site_id).name
+    except KeyError:
+        return site_id
+    return f"{name} ({site_id})" if name and name != site_id else site_id
+
+
+def _where_all(scenario: Scenario, site_ids: Iterable[str]) -> str:
+    return ", ".join(_where(scenario, s) for s in site_ids)
+
+
 def check_rota(scenario: Scenario, assignments: Iterable[Assignment]) -> list[Violation]:
     """Every violation of the scenario's hard rules by the rota, in time order."""
     periods = {p.key: p for p in build_calendar(scenario)}
@@ -50,7 +72,8 @@ def check_rota(scenario: Scenario, assignments: Iterable[Assignment]) -> list[Vi
             violations.append(
                 Violation(
                     "coverage",
-                    f"{a.site_id} has no {a.period.value} PDS period on {a.date} (assigned to {a.radiologist_id})",
+                    f"{_where(scenario, a.site_id)} has no {a.period.value} PDS period on {a.date} "
+                    f"(assigned to {_who(scenario, a.radiologist_id)})",
                     a.radiologist_id,
                     a.site_id,
                 )
@@ -58,7 +81,7 @@ def check_rota(scenario: Scenario, assignments: Iterable[Assignment]) -> list[Vi
             continue
         covered[a.key].append(a.radiologist_id)
         duties.append(_Duty(a, period))
-    violations += _coverage(periods, covered)
+    violations += _coverage(scenario, periods, covered)
     violations += _credentials_and_availability(scenario, duties)
     by_radiologist: dict[str, list[_Duty]] = defaultdict(list)
     for duty in duties:
@@ -67,6 +90,7 @@ def check_rota(scenario: Scenario, assignments: Iterable[Assignment]) -> list[Vi
     for r, mine in sorted(by_radiologist.items()):
         mine.sort(key=lambda d: (d.period.start_utc, d.period.site_id))
         violations += _at_once(scenario, r, mine, peak)
+        violations += _self_formed_pools(scenario, r, mine)
         violations += _blocks_and_rest(scenario, r, mine)
         violations += _monthly_limits(scenario, r, mine)
     violations += _pools(scenario, duties)
@@ -74,7 +98,7 @@ def check_rota(scenario: Scenario, assignments: Iterable[Assignment]) -> list[Vi
     return sorted(violations, key=lambda v: (v.when or dt.datetime.min.replace(tzinfo=dt.UTC), v.rule, v.message))
 
 
-def _coverage(periods: dict[tuple, Period], covered: dict[tuple, list[str]]) -> list[Violation]:
+def _coverage(scenario: Scenario, periods: dict[tuple, Period], covered: dict[tuple, list[str]]) -> list[Violation]:
     found = []
     for key, period in periods.items():
         readers = covered.get(key, [])
@@ -82,7 +106,7 @@ def _coverage(periods: dict[tuple, Period], covered: dict[tuple, list[str]]) -> 
             found.append(
                 Violation(
                     "coverage",
-                    f"{period.site_id} {period.kind.value} of {period.date} "
+                    f"{_where(scenario, period.site_id)} {period.kind.value} of {period.date} "
                     f"({period.start:%H:%M}-{period.end:%H:%M}) is not covered",
                     None,
                     period.site_id,
@@ -93,8 +117,8 @@ def _coverage(periods: dict[tuple, Period], covered: dict[tuple, list[str]]) -> 
             found.append(
                 Violation(
                     "coverage",
-                    f"{period.site_id} {period.kind.value} of {period.date} is covered "
-                    f"{len(readers)} times ({', '.join(readers)})",
+                    f"{_where(scenario, period.site_id)} {period.kind.value} of {period.date} is covered "
+                    f"{len(readers)} times ({', '.join(_who(scenario, r) for r in readers)})",
                     None,
                     period.site_id,
                     period.start,
@@ -113,7 +137,7 @@ def _credentials_and_availability(scenario: Scenario, duties: list[_Duty]) -> li
                 Violation(
                     "credential",
                     f"{a.radiologist_id} is not a radiologist of the scenario "
-                    f"({a.site_id} {a.period.value} of {a.date})",
+                    f"({_where(scenario, a.site_id)} {a.period.value} of {a.date})",
                     a.radiologist_id,
                     a.site_id,
                     p.start,
@@ -124,7 +148,8 @@ def _credentials_and_availability(scenario: Scenario, duties: list[_Duty]) -> li
             found.append(
                 Violation(
                     "credential",
-                    f"{a.radiologist_id} has no credential for {a.site_id} ({a.period.value} of {a.date})",
+                    f"{_who(scenario, a.radiologist_id)} has no credential for {_where(scenario, a.site_id)} "
+                    f"({a.period.value} of {a.date})",
                     a.radiologist_id,
                     a.site_id,
                     p.start,
@@ -140,8 +165,8 @@ def _credentials_and_availability(scenario: Scenario, duties: list[_Duty]) -> li
             found.append(
                 Violation(
                     "credential",
-                    f"{a.radiologist_id} reads {a.site_id} of pool {pool} without a credential for "
-                    f"{', '.join(missing)} ({a.period.value} of {a.date})",
+                    f"{_who(scenario, a.radiologist_id)} reads {_where(scenario, a.site_id)} of pool {pool} "
+                    f"without a credential for {_where_all(scenario, missing)} ({a.period.value} of {a.date})",
                     a.radiologist_id,
                     a.site_id,
                     p.start,
@@ -151,7 +176,8 @@ def _credentials_and_availability(scenario: Scenario, duties: list[_Duty]) -> li
             found.append(
                 Violation(
                     "unavailable",
-                    f"{a.radiologist_id} is unavailable on {a.date} but covers {a.site_id} ({a.period.value})",
+                    f"{_who(scenario, a.radiologist_id)} is unavailable on {a.date} but covers "
+                    f"{_where(scenario, a.site_id)} ({a.period.value})",
                     a.radiologist_id,
                     a.site_id,
                     p.start,
@@ -188,8 +214,8 @@ def _at_once(scenario: Scenario, r: str, mine: list[_Duty], peak: dict) -> list[
             found.append(
                 Violation(
                     "max_sites",
-                    f"{r} covers {len(sites)} sites at once from {when:%Y-%m-%d %H:%M} "
-                    f"({', '.join(sites)}); at most {limit}",
+                    f"{_who(scenario, r)} covers {len(sites)} sites at once from {when:%Y-%m-%d %H:%M} "
+                    f"({_where_all(scenario, sites)}); at most {limit}",
                     r,
                     None,
                     when,
@@ -201,7 +227,8 @@ def _at_once(scenario: Scenario, r: str, mine: list[_Duty], peak: dict) -> list[
             found.append(
                 Violation(
                     "one_pool",
-                    f"{r} reads {len(pools)} pools at once from {when:%Y-%m-%d %H:%M} ({', '.join(pools)}); "
+                    f"{_who(scenario, r)} reads {len(pools)} pools at once from {when:%Y-%m-%d %H:%M} "
+                    f"({', '.join(pools)}: {_where_all(scenario, sites)}); "
                     "a pool of pools.csv has a reader of its own",
                     r,
                     None,
@@ -215,13 +242,54 @@ def _at_once(scenario: Scenario, r: str, mine: list[_Duty], peak: dict) -> list[
                 found.append(
                     Violation(
                         "capacity",
-                        f"{r} has {load:.1f} reading minutes per peak hour at once from "
-                        f"{when:%Y-%m-%d %H:%M} ({', '.join(sites)}); at most {cap:g}",
+                        f"{_who(scenario, r)} has {load:.1f} reading minutes per peak hour at once from "
+                        f"{when:%Y-%m-%d %H:%M} ({_where_all(scenario, sites)}); at most {cap:g}",
                         r,
                         None,
                         when,
                     )
                 )
+    return found
+
+
+def _self_formed_pools(scenario: Scenario, r: str, mine: list[_Duty]) -> list[Violation]:
+    """The sites the radiologist reads at each instant hold no grouping that misses the turnaround target in
+    simulation (`Scenario.turnaround_limits`, attached when the optimiser forms pools itself); one violation per
+    stretch of simultaneous reading, naming every site read then."""
+    limits = scenario.turnaround_limits
+    if limits is None or not limits.below_target:
+        return []
+    below = [frozenset(grouping) for grouping in limits.below_target]
+    names = {s.site_id: s.name for s in scenario.sites}
+    events = sorted(
+        [(d.period.start_utc, 1, i) for i, d in enumerate(mine)]
+        + [(d.period.end_utc, 0, i) for i, d in enumerate(mine)]
+    )  # ends before starts at the same instant: touching periods are not read together
+    found = []
+    open_now: set[int] = set()
+    reported = False
+    for _, is_start, i in events:
+        if not is_start:
+            open_now.discard(i)
+            reported = reported and bool(open_now)
+            continue
+        open_now.add(i)
+        sites = {mine[j].assignment.site_id for j in open_now}
+        if reported or not any(grouping <= sites for grouping in below):
+            continue
+        reported = True
+        period = mine[i].period
+        found.append(
+            Violation(
+                "turnaround",
+                f"{r} reads {', '.join(sorted(names.get(s, s) for s in sites))} together on {period.date} "
+                f"{period.kind.value}: this grouping misses {100 * limits.target_share:g} % of reports within "
+                f"{limits.target_minutes:g} min",
+                r,
+                None,
+                period.start,
+            )
+        )
     return found
 
 
@@ -241,6 +309,7 @@ def _blocks_and_rest(scenario: Scenario, r: str, mine: list[_Duty]) -> list[Viol
             block_end = duty.period.end_utc
     previous_end: dt.datetime | None = None
     previous_local: dt.datetime | None = None
+    previous_sites: list[str] = []
     for block in blocks:
         start = min(d.period.start_utc for d in block)
         end = max(d.period.end_utc for d in block)
@@ -249,8 +318,9 @@ def _blocks_and_rest(scenario: Scenario, r: str, mine: list[_Duty]) -> list[Viol
             found.append(
                 Violation(
                     "block",
-                    f"{r} is on call for {(end - start).total_seconds() / 3600:g} h in a row "
-                    f"from {local_start:%Y-%m-%d %H:%M}; at most {scenario.rules.max_block_hours:g} h",
+                    f"{_who(scenario, r)} is on call for {(end - start).total_seconds() / 3600:g} h in a row "
+                    f"from {local_start:%Y-%m-%d %H:%M} ({_where_all(scenario, _block_sites(block))}); "
+                    f"at most {scenario.rules.max_block_hours:g} h",
                     r,
                     None,
                     local_start,
@@ -261,8 +331,9 @@ def _blocks_and_rest(scenario: Scenario, r: str, mine: list[_Duty]) -> list[Viol
             found.append(
                 Violation(
                     "rest",
-                    f"{r} has only {gap:g} h of rest between the block ending "
-                    f"{previous_local:%Y-%m-%d %H:%M} and the one starting {local_start:%Y-%m-%d %H:%M};"
+                    f"{_who(scenario, r)} has only {gap:g} h of rest between the block ending "
+                    f"{previous_local:%Y-%m-%d %H:%M} ({_where_all(scenario, previous_sites)}) and the one starting "
+                    f"{local_start:%Y-%m-%d %H:%M} ({_where_all(scenario, _block_sites(block))});"
                     f" at least {scenario.rules.min_rest_hours:g} h",
                     r,
                     None,
@@ -271,7 +342,12 @@ def _blocks_and_rest(scenario: Scenario, r: str, mine: list[_Duty]) -> list[Viol
             )
         previous_end = end
         previous_local = max(block, key=lambda d: d.period.end_utc).period.end
+        previous_sites = _block_sites(block)
     return found
+
+
+def _block_sites(block: list[_Duty]) -> list[str]:
+    return sorted({d.assignment.site_id for d in block})
 
 
 def _weekend_saturday(period: Period) -> dt.date | None:
@@ -301,7 +377,7 @@ def _monthly_limits(scenario: Scenario, r: str, mine: list[_Duty]) -> list[Viola
                 found.append(
                     Violation(
                         "monthly_limit",
-                        f"{r} is on call {len(spans)} periods in {month}; at most "
+                        f"{_who(scenario, r)} is on call {len(spans)} periods in {month}; at most "
                         f"{allowed} ({rules.max_periods_per_month} pro rata FTE {fte:g})",
                         r,
                     )
@@ -312,7 +388,8 @@ def _monthly_limits(scenario: Scenario, r: str, mine: list[_Duty]) -> list[Viola
                 found.append(
                     Violation(
                         "weekend_limit",
-                        f"{r} works {len(saturdays)} weekends in {month}; at most {rules.max_weekends_per_month}",
+                        f"{_who(scenario, r)} works {len(saturdays)} weekends in {month}; "
+                        f"at most {rules.max_weekends_per_month}",
                         r,
                     )
                 )
@@ -331,7 +408,7 @@ def _pools(scenario: Scenario, duties: list[_Duty]) -> list[Violation]:
     found = []
     for (pool, _, _, local), by_site in sorted(readers.items(), key=lambda item: (item[0][1], item[0][0])):
         if len(set(by_site.values())) > 1:
-            detail = ", ".join(f"{s} by {r}" for s, r in sorted(by_site.items()))
+            detail = ", ".join(f"{_where(scenario, s)} by {_who(scenario, r)}" for s, r in sorted(by_site.items()))
             found.append(
                 Violation("pool", f"pool {pool} is split from {local:%Y-%m-%d %H:%M}: {detail}", None, None, local)
             )
@@ -346,8 +423,9 @@ def _pins(scenario: Scenario, covered: dict[tuple, list[str]]) -> list[Violation
             found.append(
                 Violation(
                     "pin",
-                    f"{pin.site_id} {pin.period.value} of {pin.date} was agreed for "
-                    f"{pin.radiologist_id}, the rota gives it to {', '.join(readers) or 'nobody'}",
+                    f"{_where(scenario, pin.site_id)} {pin.period.value} of {pin.date} was agreed for "
+                    f"{_who(scenario, pin.radiologist_id)}, the rota gives it to "
+                    f"{', '.join(_who(scenario, r) for r in readers) or 'nobody'}",
                     pin.radiologist_id,
                     pin.site_id,
                 )

@@ -63,3 +63,7 @@ class OutputExistsError(PdsPlanError):
     """A run folder or file already exists and the user did not ask to replace it."""
 
     exit_code = 2
+
+
+class OutputBusyError(OutputExistsError):
+    """Another pds-plan process is writing the same output folder: refused at once, even with --force."""

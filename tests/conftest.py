@@ -26,10 +26,13 @@ def greedy_run():
     Returns a function (scenario_folder, out) -> out, so that each test module can make its own folders.
     """
     from pds_plan import load_scenario
-    from pds_plan.outputs.run_folder import write_run
-    from pds_plan.runs import solve
+    from pds_plan.domain.run import RunSettings
+    from pds_plan.io.run_store import write_run
+    from pds_plan.runs.pipeline import plan
+
+    greedy = RunSettings(method="greedy", design_pools=False)
 
     def make(scenario_folder: Path, out: Path) -> Path:
-        return write_run(solve(load_scenario(scenario_folder / "scenario.toml"), method="greedy"), out)
+        return write_run(plan(load_scenario(scenario_folder / "scenario.toml"), greedy), out)
 
     return make

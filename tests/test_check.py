@@ -23,6 +23,7 @@ from pds_plan.domain.model import (
     Rules,
     Scenario,
     Site,
+    TurnaroundLimits,
     Volume,
 )
 from pds_plan.domain.rota import Assignment
@@ -106,39 +107,46 @@ def test_uncovered_period(tiny):
     del rota[(dt.date(2027, 1, 5), NIGHT, "verdun")]
     v = only(check_rota(tiny, assignments(rota)), "coverage")
     assert v.site_id == "verdun" and v.radiologist_id is None
-    assert v.message == "verdun night of 2027-01-05 (18:30-08:30) is not covered"
+    assert v.message == "CH Verdun (test) (verdun) night of 2027-01-05 (18:30-08:30) is not covered"
 
 
 def test_period_covered_twice(tiny):
     extra = Assignment(dt.date(2027, 1, 14), NIGHT, "metz", "R5")
     v = only(check_rota(tiny, [*assignments(golden()), extra]), "coverage")
     assert v.site_id == "metz"
-    assert v.message == "metz night of 2027-01-14 is covered 2 times (R1, R5)"
+    assert (
+        v.message
+        == "CHR Metz (test) (metz) night of 2027-01-14 is covered 2 times (Dr A (test) (R1), Dr E (test) (R5))"
+    )
 
 
 def test_assignment_of_a_period_that_does_not_exist(tiny):
     extra = Assignment(dt.date(2027, 1, 5), NIGHT, "pont", "R1")  # pont has no PDS
     violations = check_rota(tiny, [*assignments(golden()), extra])
     v = only(violations, "coverage")
-    assert v.site_id == "pont" and "pont has no night PDS period on 2027-01-05" in v.message
+    assert v.site_id == "pont"
+    assert v.message == (
+        "Clinique sans PDS (test) (pont) has no night PDS period on 2027-01-05 (assigned to Dr A (test) (R1))"
+    )
 
 
 def test_no_credential(tiny):
     v = only(check_rota(tiny, assignments(changed(metz_0105_night="R4"))), "credential")
     assert (v.radiologist_id, v.site_id) == ("R4", "metz")
-    assert v.message == "R4 has no credential for metz (night of 2027-01-05)"
+    assert v.message == "Dr D (test) (R4) has no credential for CHR Metz (test) (metz) (night of 2027-01-05)"
 
 
 def test_unknown_radiologist(tiny):
     violations = check_rota(tiny, assignments(changed(verdun_0105_night="R9")))
     v = only(violations, "credential")
-    assert v.radiologist_id == "R9" and "R9 is not a radiologist of the scenario" in v.message
+    assert v.radiologist_id == "R9"
+    assert v.message == "R9 is not a radiologist of the scenario (CH Verdun (test) (verdun) night of 2027-01-05)"
 
 
 def test_unavailable_date(tiny):
     v = only(check_rota(tiny, assignments(changed(verdun_0105_night="R1"))), "unavailable")
     assert (v.radiologist_id, v.site_id) == ("R1", "verdun")
-    assert v.message == "R1 is unavailable on 2027-01-05 but covers verdun (night)"
+    assert v.message == "Dr A (test) (R1) is unavailable on 2027-01-05 but covers CH Verdun (test) (verdun) (night)"
 
 
 def test_four_sites_at_once(tiny):
@@ -156,7 +164,10 @@ def test_four_sites_at_once(tiny):
     rota[(dt.date(2027, 1, 10), SUNDAY, "pont")] = "R5"
     v = only(check_rota(scenario, assignments(rota)), "max_sites")
     assert v.radiologist_id == "R1"
-    assert v.message == "R1 covers 4 sites at once from 2027-01-09 12:30 (metz, nancy, pont, verdun); at most 3"
+    assert v.message == (
+        "Dr A (test) (R1) covers 4 sites at once from 2027-01-09 12:30 (CHR Metz (test) (metz), "
+        "CHRU de Nancy (test) (nancy), Clinique sans PDS (test) (pont), CH Verdun (test) (verdun)); at most 3"
+    )
     rota[(dt.date(2027, 1, 9), SATURDAY, "pont")] = "R2"  # R2 is on call that night anyway
     assert check_rota(scenario, assignments(rota)) == []
 
@@ -166,7 +177,8 @@ def test_too_much_peak_reading_at_once(tiny):
     v = only(check_rota(tiny, assignments(changed(verdun_0105_night="R3"))), "capacity")
     assert v.radiologist_id == "R3"
     assert v.message == (
-        "R3 has 50.9 reading minutes per peak hour at once from 2027-01-05 18:30 (metz, nancy, verdun); at most 45"
+        "Dr C (test) (R3) has 50.9 reading minutes per peak hour at once from 2027-01-05 18:30 "
+        "(CHR Metz (test) (metz), CHRU de Nancy (test) (nancy), CH Verdun (test) (verdun)); at most 45"
     )
 
 
@@ -174,8 +186,8 @@ def test_two_nights_in_a_row_break_the_rest_rule(tiny):
     v = only(check_rota(tiny, assignments(changed(verdun_0112_night="R5"))), "rest")
     assert v.radiologist_id == "R5"
     assert v.message == (
-        "R5 has only 10 h of rest between the block ending 2027-01-12 08:30 and the one starting 2027-01-12 18:30;"
-        " at least 11 h"
+        "Dr E (test) (R5) has only 10 h of rest between the block ending 2027-01-12 08:30 (CH Verdun (test) (verdun))"
+        " and the one starting 2027-01-12 18:30 (CH Verdun (test) (verdun)); at least 11 h"
     )
 
 
@@ -185,7 +197,9 @@ def test_thirty_hour_block(tiny):
         check_rota(tiny, assignments(changed(verdun_0102_saturday="R5", verdun_0103_sunday_holiday="R5"))), "block"
     )
     assert v.radiologist_id == "R5"
-    assert v.message == "R5 is on call for 30 h in a row from 2027-01-02 12:30; at most 24 h"
+    assert v.message == (
+        "Dr E (test) (R5) is on call for 30 h in a row from 2027-01-02 12:30 (CH Verdun (test) (verdun)); at most 24 h"
+    )
 
 
 def test_monthly_limit_pro_rata_fte(tiny):
@@ -193,7 +207,7 @@ def test_monthly_limit_pro_rata_fte(tiny):
     scenario = dataclasses.replace(tiny, rules=dataclasses.replace(tiny.rules, max_periods_per_month=8))
     v = only(check_rota(scenario, assignments(golden())), "monthly_limit")
     assert v.radiologist_id == "R5"
-    assert v.message == "R5 is on call 5 periods in 2027-01; at most 4 (8 pro rata FTE 0.5)"
+    assert v.message == "Dr E (test) (R5) is on call 5 periods in 2027-01; at most 4 (8 pro rata FTE 0.5)"
 
 
 def test_weekend_limit(tiny):
@@ -201,7 +215,7 @@ def test_weekend_limit(tiny):
     violations = check_rota(scenario, assignments(golden()))
     assert {v.rule for v in violations} == {"weekend_limit"}
     assert sorted(str(v.radiologist_id) for v in violations) == ["R1", "R3", "R4"]
-    assert "R1 works 2 weekends in 2027-01; at most 1" in [v.message for v in violations]
+    assert "Dr A (test) (R1) works 2 weekends in 2027-01; at most 1" in [v.message for v in violations]
 
 
 def test_pool_split(tiny):
@@ -210,9 +224,38 @@ def test_pool_split(tiny):
     # R5 reads Metz but not Nancy: the pool is split, and R5 may not take a site of a pool it cannot read whole.
     violations = check_rota(scenario, assignments(changed(metz_0114_night="R5")))
     assert [(v.rule, v.message) for v in violations] == [
-        ("credential", "R5 reads metz of pool P without a credential for nancy (night of 2027-01-14)"),
-        ("pool", "pool P is split from 2027-01-14 18:30: metz by R5, nancy by R1"),
+        (
+            "credential",
+            "Dr E (test) (R5) reads CHR Metz (test) (metz) of pool P without a credential for "
+            "CHRU de Nancy (test) (nancy) (night of 2027-01-14)",
+        ),
+        (
+            "pool",
+            "pool P is split from 2027-01-14 18:30: CHR Metz (test) (metz) by Dr E (test) (R5), "
+            "CHRU de Nancy (test) (nancy) by Dr A (test) (R1)",
+        ),
     ]
+
+
+def test_a_self_formed_pool_below_the_turnaround_target(tiny):
+    # Metz + Verdun said to miss the target: the golden rota reads them together (with Nancy) on the three day
+    # periods only; Nancy + Metz, read together every night, are not said to miss it.
+    limits = TurnaroundLimits(target_minutes=30, target_share=0.95, below_target=(("metz", "verdun"),))
+    scenario = dataclasses.replace(tiny, turnaround_limits=limits)
+    violations = check_rota(scenario, assignments(golden()))
+    assert [(v.rule, v.radiologist_id, f"{v.when:%Y-%m-%d %H:%M}") for v in violations] == [
+        ("turnaround", "R3", "2027-01-02 12:30"),
+        ("turnaround", "R1", "2027-01-09 12:30"),
+        ("turnaround", "R1", "2027-01-10 08:30"),
+    ]
+    assert violations[0].message == (
+        "R3 reads CH Verdun (test), CHR Metz (test), CHRU de Nancy (test) together on 2027-01-02 saturday: "
+        "this grouping misses 95 % of reports within 30 min"
+    )
+    # R4 takes Verdun on Saturday 9 (a block with its night there): one fewer. No limits, no violation.
+    moved = check_rota(scenario, assignments(changed(verdun_0109_saturday="R4")))
+    assert [(v.rule, v.radiologist_id) for v in moved] == [("turnaround", "R3"), ("turnaround", "R1")]
+    assert check_rota(tiny, assignments(golden())) == []
 
 
 def test_pin_not_kept(tiny):
@@ -221,7 +264,10 @@ def test_pin_not_kept(tiny):
     assert check_rota(dataclasses.replace(tiny, pins=(kept,)), assignments(golden())) == []
     v = only(check_rota(dataclasses.replace(tiny, pins=(kept, broken)), assignments(golden())), "pin")
     assert (v.radiologist_id, v.site_id) == ("R2", "nancy")
-    assert v.message == "nancy night of 2027-01-05 was agreed for R2, the rota gives it to R3"
+    assert v.message == (
+        "CHRU de Nancy (test) (nancy) night of 2027-01-05 was agreed for Dr B (test) (R2), "
+        "the rota gives it to Dr C (test) (R3)"
+    )
 
 
 # --- independence -----------------------------------------------------------------------------------------------

@@ -25,11 +25,12 @@ class Fairness:
     groups: int = 0
 
     def as_dict(self) -> dict[str, float | int]:
+        # Unrounded: every display rounds once (a ratio of 1.355 rounded here and again on a plot read 1.36).
         return {
-            "spread_ratio_max_min": round(self.spread_ratio, 3),
-            "spread_normalised_points": round(self.spread_points, 2),
+            "spread_ratio_max_min": self.spread_ratio,
+            "spread_normalised_points": self.spread_points,
             "radiologists_without_duty": self.zero_load,
-            "spread_ratio_within_credential_groups": round(self.spread_ratio_within_groups, 3),
+            "spread_ratio_within_credential_groups": self.spread_ratio_within_groups,
             "credential_groups": self.groups,
         }
 

@@ -14,6 +14,11 @@ The partition (`optimise.pool_partition`) then chooses the fewest pools, that is
 once, and among those the most compact: the kilometres between the sites of each pool, plus a penalty for each
 pair of sites in different GHTs and for each pair in different départements.
 
+The same evaluation says which groupings of sites the optimiser may not form itself when the scenario has no pools
+(`turnaround_limits`): the minimal groupings that some radiologist could read together and that miss the target.
+Both share a cache of simulations (`analysis.workload.SlaCache`), as the analysis of the rota can: each grouping
+and period kind is simulated once, and every turnaround figure of a run comes from that one simulation.
+
 Staffing is counted in nights, the bulk of PDS time (a Saturday afternoon or a Sunday day is usually one block
 with the night after it): a pool needs a radiologist every night of the horizon, and a radiologist can be on call
 at most one night in two of the days they are available, since with 11 hours of rest two nights cannot follow each
@@ -23,6 +28,7 @@ other; fewer when the scenario sets a monthly limit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import math
 import time
@@ -33,10 +39,11 @@ from dataclasses import dataclass, field, replace
 from pyproj import Geod
 
 from pds_plan.analysis.profile import ArrivalProfile, scenario_profile
-from pds_plan.analysis.sla import DEFAULT_CV, DEFAULT_TARGET_MINUTES, SlaResult, simulate_pool
+from pds_plan.analysis.sla import DEFAULT_CV, DEFAULT_REPLICATIONS, DEFAULT_TARGET_MINUTES, SlaResult, simulate_pool
+from pds_plan.analysis.workload import SlaCache
 from pds_plan.domain.calendar import Period, build_calendar
 from pds_plan.domain.demand import mean_exams_per_period, peak_reading_minutes_per_hour
-from pds_plan.domain.model import PeriodKind, PoolMember, Scenario, Site
+from pds_plan.domain.model import PeriodKind, PoolMember, Scenario, Site, TurnaroundLimits
 from pds_plan.errors import PdsPlanError
 from pds_plan.optimise.pool_partition import Candidate, NoPartition, partition_sites
 from pds_plan.optimise.rota_model import month_limit
@@ -50,7 +57,7 @@ class DesignSettings:
     sla_minutes: float = DEFAULT_TARGET_MINUTES
     sla_target: float = 0.95
     min_radiologists: int = 3  # credentialed for every site of a pool of two or more sites
-    replications: int = 400
+    replications: int = DEFAULT_REPLICATIONS  # the analysis's too, so that a shared SlaCache serves both
     seed: int = 0
     cv: float = DEFAULT_CV
     km_other_ght: float = 30.0  # added per pair of sites in different GHTs
@@ -149,11 +156,46 @@ def _pool_nights(site_ids: Iterable[str], by_site: dict[str, list[Period]]) -> i
     return len({p.date for s in site_ids for p in by_site.get(s, []) if p.kind == PeriodKind.NIGHT})
 
 
+def sla_cache(
+    scenario: Scenario, settings: DesignSettings | None = None, profile: ArrivalProfile | None = None
+) -> SlaCache:
+    """A cache of simulations as the design runs them (target, replications, seed, service spread of `settings`),
+    to share between `design_pools`, `turnaround_limits` and `analysis.workload.workload` of one run."""
+    settings = settings or DesignSettings()
+    simulate = simulate_pool if settings.cv == DEFAULT_CV else functools.partial(simulate_pool, cv=settings.cv)
+    return SlaCache(scenario, settings.sla_minutes, settings.replications, settings.seed, profile, simulate)
+
+
+def _checked_cache(
+    cache: SlaCache | None, scenario: Scenario, settings: DesignSettings, profile: ArrivalProfile | None
+) -> SlaCache:
+    """The cache to use; one simulating otherwise than the settings say would give figures the design did not ask
+    for, so it is refused."""
+    if cache is None:
+        return sla_cache(scenario, settings, profile)
+    asked = (settings.sla_minutes, settings.replications, settings.seed, profile)
+    given = (cache.target_minutes, cache.replications, cache.seed, cache.profile)
+    if asked != given:
+        raise ValueError(
+            "the shared simulation cache runs (target minutes, replications, seed, profile) = "
+            f"{given[:3]}, but the pool design asks for {asked[:3]}"
+            + (" and another arrival profile" if asked[3] != given[3] else "")
+        )
+    return cache
+
+
 class _Evaluator:
-    def __init__(self, scenario: Scenario, settings: DesignSettings, profile: ArrivalProfile | None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        settings: DesignSettings,
+        profile: ArrivalProfile | None,
+        cache: SlaCache | None = None,
+    ) -> None:
         self.scenario = scenario
         self.settings = settings
         self.profile = profile
+        self.cache = _checked_cache(cache, scenario, settings, profile)
         self.sites = {s.site_id: s for s in scenario.sites}
         periods = build_calendar(scenario)
         self.by_site: dict[str, list[Period]] = defaultdict(list)
@@ -183,20 +225,7 @@ class _Evaluator:
             return replace(base, refused=f"{len(radiologists)} radiologists credentialed for all its sites")
         if len(pool) > 1 and limit is not None and peak > limit:
             return replace(base, refused=f"{peak:.0f} reading minutes per peak hour, over the limit of {limit:g}")
-        sla = {
-            kind: simulate_pool(
-                self.scenario,
-                pool,
-                kind,
-                target_minutes=settings.sla_minutes,
-                replications=settings.replications,
-                seed=settings.seed,
-                cv=settings.cv,
-                profile=self.profile,
-            )
-            for kind in self.kinds
-        }
-        figures = replace(base, sla=sla)
+        figures = replace(base, sla=self.sla(pool, self.kinds))
         worst = figures.worst
         if worst is not None and worst.share_within_target < settings.sla_target:
             figures = replace(
@@ -208,16 +237,32 @@ class _Evaluator:
             )
         return figures
 
+    def sla(self, pool: Sequence[str], kinds: Iterable[PeriodKind]) -> dict[PeriodKind, SlaResult]:
+        """The pool's simulated turnaround in each period kind, from the cache (each simulated once)."""
+        return {kind: self.cache.get(pool, kind) for kind in kinds}
+
+    def readable_kinds(self, pool: Sequence[str]) -> tuple[PeriodKind, ...]:
+        """Period kinds in which one radiologist may cover all of the pool's sites as far as the peak reading limit
+        goes (counted as `check.py` does: each site at most the limit)."""
+        limit = self.scenario.rules.max_peak_reading_minutes_per_hour
+        if limit is None or len(pool) < 2:
+            return self.kinds
+        return tuple(k for k in self.kinds if sum(min(limit, self.peak.get((s, k), 0.0)) for s in pool) <= limit + 1e-6)
+
 
 def _percent(share: float) -> str:
     return f"{100 * share:.1f} %"
 
 
 def candidate_pools(
-    scenario: Scenario, settings: DesignSettings, site_ids: Sequence[str], profile: ArrivalProfile | None = None
+    scenario: Scenario,
+    settings: DesignSettings,
+    site_ids: Sequence[str],
+    profile: ArrivalProfile | None = None,
+    cache: SlaCache | None = None,
 ) -> tuple[list[PoolFigures], tuple[PeriodKind, ...]]:
     """Every pool tried, by size, each with its figures and, when it may not be chosen, why."""
-    evaluator = _Evaluator(scenario, settings, profile)
+    evaluator = _Evaluator(scenario, settings, profile, cache)
     tried: dict[tuple[str, ...], PoolFigures] = {}
     largest = settings.max_sites if settings.max_sites is not None else scenario.rules.max_sites_per_radiologist
     for size in range(1, max(1, largest) + 1):
@@ -284,8 +329,11 @@ def _understaffed(
     )
 
 
-def design_pools(scenario: Scenario, settings: DesignSettings | None = None) -> PoolDesign:
-    """Partition the scenario's PDS sites into pools (module docstring)."""
+def design_pools(
+    scenario: Scenario, settings: DesignSettings | None = None, cache: SlaCache | None = None
+) -> PoolDesign:
+    """Partition the scenario's PDS sites into pools (module docstring); `cache` (see `sla_cache`) shares the
+    simulations with the rest of a run."""
     settings = settings or DesignSettings()
     started = time.monotonic()
     profile = scenario_profile(scenario)
@@ -295,7 +343,7 @@ def design_pools(scenario: Scenario, settings: DesignSettings | None = None) -> 
         if not any(r.may_read_for(s.site_id) for r in scenario.radiologists)
     }
     site_ids = [s.site_id for s in scenario.pds_sites if s.site_id not in nobody]
-    tried, kinds = candidate_pools(scenario, settings, site_ids, profile)
+    tried, kinds = candidate_pools(scenario, settings, site_ids, profile, cache)
     capacity = radiologist_capacity(scenario)
     allowed = [f for f in tried if f.refused is None or len(f.site_ids) == 1]
     candidates = []
@@ -338,6 +386,52 @@ def design_pools(scenario: Scenario, settings: DesignSettings | None = None) -> 
         seconds=time.monotonic() - started,
         kinds=kinds,
     )
+
+
+def turnaround_limits(
+    scenario: Scenario, settings: DesignSettings | None = None, cache: SlaCache | None = None
+) -> TurnaroundLimits:
+    """The minimal groupings of PDS sites that one radiologist could be given at once and that miss the turnaround
+    target (`domain.model.TurnaroundLimits`), found with the design's candidate evaluation.
+
+    Only groupings some radiologist may read together are simulated: two or more sites they may be given
+    (`Scenario.coverable_sites`), up to the scenario's `max_sites_per_radiologist` (the rule bounds the rota, whatever
+    `settings.max_sites` says). A grouping is simulated in the period kinds where the peak reading limit lets one
+    reader cover it (the other kinds forbid it already) and misses the target when its worst share within
+    `settings.sla_minutes` is under `settings.sla_target`, as a designed pool would. Larger groupings are built by
+    size from smaller ones that meet the target: one containing a grouping that misses it, or that the peak limit
+    always refuses, is forbidden already and not simulated. A site alone is never a limit, since it must be covered.
+    """
+    settings = settings or DesignSettings()
+    evaluator = _Evaluator(scenario, settings, scenario_profile(scenario), cache)
+    pds = {s.site_id for s in scenario.pds_sites}
+    reach = {frozenset(scenario.coverable_sites(r.radiologist_id) & pds) for r in scenario.radiologists}
+    readers = [sorted(sites) for sites in reach if len(sites) > 1]
+    state: dict[tuple[str, ...], bool] = {}  # grouping -> meets the target (absent: not worth simulating)
+    below: list[tuple[str, ...]] = []
+    for size in range(2, scenario.rules.max_sites_per_radiologist + 1):
+        for grouping in sorted({g for sites in readers for g in itertools.combinations(sites, size)}):
+            if size > 2 and not all(state.get(sub, False) for sub in itertools.combinations(grouping, size - 1)):
+                continue
+            kinds = evaluator.readable_kinds(grouping)
+            if not kinds:
+                continue
+            sla = evaluator.sla(grouping, kinds)
+            state[grouping] = min(r.share_within_target for r in sla.values()) >= settings.sla_target
+            if not state[grouping]:
+                below.append(grouping)
+    return TurnaroundLimits(settings.sla_minutes, settings.sla_target, tuple(below))
+
+
+def with_turnaround_limits(
+    scenario: Scenario, settings: DesignSettings | None = None, cache: SlaCache | None = None
+) -> Scenario:
+    """The scenario with its `turnaround_limits` attached, so that `solve` forms only pools that keep the target; the
+    scenario unchanged when it has pools (pools.csv: designed, and read as they are) or when its [rules] turn the
+    rule off (`self_formed_pools_meet_target = false`)."""
+    if scenario.pools or not scenario.rules.self_formed_pools_meet_target:
+        return scenario
+    return replace(scenario, turnaround_limits=turnaround_limits(scenario, settings, cache))
 
 
 def summary_rows(design: PoolDesign) -> list[dict[str, object]]:

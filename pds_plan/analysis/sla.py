@@ -52,7 +52,8 @@ ServiceSampler = Callable[[np.random.Generator, IntArray], FloatArray]
 
 MINUTES_PER_HOUR = 60.0
 DEFAULT_TARGET_MINUTES = 30.0  # Picardie pilot: PDS report within 30 minutes of the image's arrival
-DEFAULT_REPLICATIONS = 200
+# The pool design's and the analysis's: one value, so that a grouping simulated once serves both.
+DEFAULT_REPLICATIONS = 400
 DEFAULT_CV = 0.5
 
 
@@ -355,7 +356,7 @@ def simulate_pool(
     target_minutes
         Turnaround target, minutes from arrival to report (default 30, Picardie pilot).
     replications
-        Simulated periods (default 200).
+        Simulated periods (default DEFAULT_REPLICATIONS, 400).
     seed
         Random seed; the same arguments and seed give the same result.
     service, cv

@@ -246,6 +246,7 @@ def workload(
     profile: ArrivalProfile | None = None,
     simulate: Simulator | None = None,
     source: str = "rota.csv",
+    cache: SlaCache | None = None,
 ) -> Workload:
     """Sites, radiologists, duties and daytime days lost of a rota.
 
@@ -261,13 +262,19 @@ def workload(
         Passed to `simulate_pool` (turnaround target, simulated periods, seed, hour-of-day profile).
     simulate
         The simulator (default `simulate_pool`); tests pass a counting one.
+    cache
+        Simulations already run (by the pool design of the same run): each grouping of sites and period kind is
+        simulated once per run, so that every turnaround figure of it comes from one simulation. It replaces
+        target_minutes, replications, seed, profile and simulate.
     source
         Name of the rota in error messages.
     """
     assignments = list(assignments)
     duties = duties_of(scenario, assignments, pool_ids, source)
     calendar = build_calendar(scenario)
-    cache = SlaCache(scenario, target_minutes, replications, seed, profile, simulate or simulate_pool)
+    if cache is None:
+        cache = SlaCache(scenario, target_minutes, replications, seed, profile, simulate or simulate_pool)
+    target_minutes = cache.target_minutes
     means = mean_exams_per_period(scenario)
     read_on_call = read_on_call_per_period(scenario)
     minutes = reading_minutes_per_period(scenario)
@@ -409,3 +416,24 @@ def _days_lost_frame(
         for month in sorted(months)
     ]
     return pd.DataFrame(rows, columns=DAYS_LOST_COLUMNS)
+
+
+POOL_COLUMNS = ["pool_id", "sites", "duties", "exams", "sla_share"]
+
+
+def pool_shares(periods: pd.DataFrame) -> pd.DataFrame:
+    """Per pool as worked (the `pool_id` of the duties): duties, expected exams and the share of reports within the
+    target, the duties' simulated shares weighted by their expected exams (their plain mean when none are
+    expected). One row per pool; the table the report and the turnaround plot show."""
+    if not len(periods):
+        return pd.DataFrame(columns=POOL_COLUMNS)
+    frame = periods.assign(weighted=periods["expected_exams"] * periods["sla_share"])
+    grouped = frame.groupby("pool_id").agg(
+        sites=("sites", "first"),
+        duties=("sla_share", "size"),
+        exams=("expected_exams", "sum"),
+        weighted=("weighted", "sum"),
+        plain=("sla_share", "mean"),
+    )
+    grouped["sla_share"] = (grouped["weighted"] / grouped["exams"].where(grouped["exams"] > 0)).fillna(grouped["plain"])
+    return grouped.reset_index()[POOL_COLUMNS]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,45 +15,13 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from pds_plan.analysis.cost import Costs, cost_settings, costs, describe_settings
-from pds_plan.analysis.profile import scenario_profile
-from pds_plan.analysis.sla import DEFAULT_REPLICATIONS, DEFAULT_TARGET_MINUTES
-from pds_plan.analysis.workload import Workload, workload
-from pds_plan.cli.common import clean_errors, console, errors, report_problems
+from pds_plan.analysis.cost import Costs, describe_settings
+from pds_plan.analysis.workload import Workload
+from pds_plan.cli.common import clean_errors, console, report_problems
+from pds_plan.cli.render import figures_table
 from pds_plan.domain.model import Scenario
-from pds_plan.errors import InputError, PdsPlanError, Problem, display_path
-from pds_plan.io.rota import load_rota
-from pds_plan.io.run_folder import RunFolder, load_run, load_run_scenario
-from pds_plan.outputs.workload_report import refuse_existing, write_workload_report
-
-
-def scenario_of_run(run: RunFolder, scenario: Path | None) -> Path:
-    """The scenario to analyse a run with: the one given, else the one its manifest records; InputError if neither."""
-    if scenario is not None:
-        return scenario
-    if run.scenario_file is not None:
-        return run.scenario_file
-    recorded = run.manifest.get("scenario_file")
-    why = f"records scenario file '{recorded}', which is not found" if recorded else "records no scenario file"
-    raise InputError([Problem(display_path(run.path / "manifest.json"), f"{why}: pass --scenario FILE")])
-
-
-def optional_run_scenario(run: RunFolder, given: Path | None, without: str) -> Scenario | None:
-    """The run's scenario (`scenario_of_run`, with its designed pools) when a command can do without it: a missing
-    one is a note saying what the command does instead."""
-    try:
-        path = scenario_of_run(run, given)
-    except PdsPlanError:
-        errors.print(f"[yellow]note:[/] scenario not found (pass --scenario): {without}")
-        return None
-    loaded = load_run_scenario(run, path)
-    report_problems(list(loaded.warnings), label="warning", style="bold yellow")
-    return loaded
-
-
-def _scenario_differs(run: RunFolder, path: Path) -> bool:
-    recorded = run.manifest.get("inputs", {}).get("scenario", {}).get("sha256")
-    return bool(recorded) and hashlib.sha256(path.read_bytes()).hexdigest() != recorded
+from pds_plan.errors import OutputExistsError, display_path
+from pds_plan.io.run_store import read_run, write_run
 
 
 def _percent(value: float) -> str:
@@ -182,75 +150,60 @@ def show_report(
 
 @clean_errors
 def analyse_command(
-    run: Annotated[Path, typer.Argument(help="Run folder written by `pds-plan solve`.")],
+    run: Annotated[Path, typer.Argument(help="Run folder written by `pds-plan run` or `pds-plan solve`.")],
     scenario: Annotated[
         Path | None,
         typer.Option("--scenario", help="Scenario TOML file (default: the one recorded in the run's manifest)."),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace report files already in the run folder.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace the run's analysis with the new one.")] = False,
     sla_minutes: Annotated[
-        float, typer.Option("--sla-minutes", help="Turnaround target, minutes from image arrival to report.")
-    ] = DEFAULT_TARGET_MINUTES,
+        float | None, typer.Option("--sla-minutes", help="Turnaround target, minutes (default: the run's).")
+    ] = None,
+    sla_target: Annotated[
+        float | None,
+        typer.Option("--sla-target", min=0.0, max=1.0, help="Share of reports within target (default: the run's)."),
+    ] = None,
     replications: Annotated[
-        int, typer.Option("--replications", help="Simulated periods per pool and period kind.", min=1)
-    ] = DEFAULT_REPLICATIONS,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the turnaround simulation.")] = 0,
+        int | None, typer.Option("--replications", help="Simulated periods per pool and period kind.", min=1)
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed of the turnaround simulation.")] = None,
 ) -> None:
-    """Workload, 30-minute turnaround, daytime days lost and cost of a run's rota, written into the run folder.
+    """Workload, turnaround, daytime days lost and cost of a run's rota, shown; with new settings and --force,
+    analysed again and written into the run folder.
 
-    Writes workload_sites.csv, workload_radiologists.csv, workload_periods.csv, daytime_days_lost.csv, costs.csv
-    and analysis.json (settings used). Costs come from the scenario's [costs] table; the defaults are placeholders
-    (pds_plan/analysis/cost.py). Existing report files are kept unless --force.
+    Every run folder already holds its analysis (workload_sites.csv, workload_radiologists.csv,
+    workload_periods.csv, workload_pools.csv, daytime_days_lost.csv, costs.csv, analysis.json and the key figures
+    in summary.json). Costs come from the scenario's [costs] table; the defaults are placeholders
+    (pds_plan/analysis/cost.py).
 
     \b
     Examples:
       pds-plan analyse runs/lorraine
-      pds-plan analyse runs/lorraine --scenario scenarios/lorraine-2027q1.toml --force
+      pds-plan analyse runs/lorraine --sla-minutes 20 --force
     """
-    if sla_minutes <= 0:
+    from pds_plan.runs.pipeline import reanalyse
+
+    if sla_minutes is not None and sla_minutes <= 0:
         raise typer.BadParameter("expected minutes > 0", param_hint="--sla-minutes")
-    loaded_run = load_run(run)
-    refuse_existing(loaded_run.path, force)
-    path = scenario_of_run(loaded_run, scenario)
-    loaded = load_run_scenario(loaded_run, path)
-    report_problems(list(loaded.warnings), label="warning", style="bold yellow")
-    if _scenario_differs(loaded_run, path):
-        errors.print(
-            f"[bold yellow]warning:[/] {escape(display_path(path))} differs from the scenario file the run was made "
-            "from (manifest.json): figures are for the scenario as it is now"
+    loaded = read_run(run, scenario)
+    report_problems(list(loaded.scenario.warnings), label="warning", style="bold yellow")
+    changes: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("sla_minutes", sla_minutes),
+            ("sla_target", sla_target),
+            ("replications", replications),
+            ("simulation_seed", seed),
         )
-    settings, warnings, defaults = cost_settings(loaded)
-    report_problems(warnings, label="warning", style="bold yellow")
-    if defaults:
-        errors.print(
-            f"[yellow]note:[/] placeholder cost defaults used for {', '.join(defaults)} "
-            "(set them in the scenario's \\[costs] table)"
-        )
-    profile = scenario_profile(loaded)
-    rota_path = loaded_run.path / "rota.csv"
-    assignments = load_rota(rota_path, loaded)
-    report = workload(
-        loaded,
-        assignments,
-        loaded_run.pool_ids(),
-        target_minutes=sla_minutes,
-        replications=replications,
-        seed=seed,
-        profile=profile,
-        source=display_path(rota_path),
-    )
-    cost = costs(loaded, report, settings)
-    metadata: dict[str, Any] = {
-        "scenario": loaded.name,
-        "scenario_file": str(path),
-        "sla": {"target_minutes": sla_minutes, "replications": replications, "seed": seed},
-        "profile": profile.source if profile is not None else "default (assumed) profile, analysis/profile.py",
-        "costs": {
-            name: {"euros": value, "placeholder": name in defaults} for name, value in cost.settings_dict().items()
-        },
-        "region": dict(cost.region),
-        "simulations": report.simulations,
-        "uncovered_site_periods": len(report.uncovered),
+        if value is not None
     }
-    write_workload_report(loaded_run.path, report, cost, metadata, force=force)
-    show_report(console, loaded, report, cost, loaded_run.path, defaults)
+    if (changes or scenario is not None) and not force:
+        raise OutputExistsError(
+            f"{display_path(run)} already holds its analysis: pass --force to replace it with the new settings"
+        )
+    analysed = reanalyse(loaded, replace(loaded.settings, **changes))
+    if changes or scenario is not None:
+        write_run(analysed, run, force=True)
+    placeholders = [n for n, v in analysed.analysis.get("costs", {}).items() if v.get("placeholder")]
+    show_report(console, analysed.scenario, analysed.details.workload, analysed.details.costs, run, placeholders)
+    console.print(figures_table(analysed.figures))

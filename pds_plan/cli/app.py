@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from pds_plan.cli import analyse as analyse_commands
+from pds_plan.cli import check as check_commands
+from pds_plan.cli import compare as compare_commands
 from pds_plan.cli import export as export_commands
 from pds_plan.cli import map as map_commands
 from pds_plan.cli import plot as plot_commands
@@ -33,7 +35,7 @@ app = typer.Typer(
 app.command("validate")(scenario_commands.validate)
 app.command("calendar")(scenario_commands.calendar)
 app.command("solve")(solve_commands.solve_command)
-app.command("check")(solve_commands.check_command)
+app.command("check")(check_commands.check_command)
 app.command("analyse")(analyse_commands.analyse_command)
 app.command("export")(export_commands.export_command)
 app.command("plot")(plot_commands.plot_command)
@@ -42,6 +44,7 @@ app.add_typer(volumes_commands.volumes_app, name="volumes")
 app.add_typer(pools_commands.pools_app, name="pools")
 app.command("report")(report_commands.report_command)
 app.command("run")(run_commands.run_command)
+app.command("compare")(compare_commands.compare_command)
 
 
 def main() -> None:

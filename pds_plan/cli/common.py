@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from pds_plan.bundled import default_scenario
+from pds_plan.bundled import resolve_scenario
 from pds_plan.errors import InputError, PdsPlanError, Problem
 
 console = Console(highlight=False, soft_wrap=True)
@@ -47,4 +47,5 @@ def clean_errors(command: F) -> F:
 
 
 def scenario_or_default(scenario: Path | None) -> Path:
-    return scenario if scenario is not None else default_scenario()
+    """The bundled Lorraine scenario when absent, a path that exists, or a bundled scenario's name (exit 2 if none)."""
+    return resolve_scenario(scenario)

@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from pds_plan.cli.common import clean_errors, console
 from pds_plan.errors import display_path
+from pds_plan.io.run_store import folder_view, read_run
 from pds_plan.outputs.exports import ICS_FOLDER, ExportFormat, export_run
 
 SEPARATORS = {",": ",", ";": ";", "comma": ",", "semicolon": ";"}
@@ -64,8 +65,9 @@ def export_command(
     if cells not in ("name", "id"):
         raise typer.BadParameter("expected name or id", param_hint="--cells")
     target = out if out is not None else run / "exports"
+    view = folder_view(read_run(run), run)
     written = export_run(
-        run, target, formats, separator=SEPARATORS[separator], cell="name" if cells == "name" else "id", force=force
+        view, target, formats, separator=SEPARATORS[separator], cell="name" if cells == "name" else "id", force=force
     )
     calendars = [p for p in written if p.parent.name == ICS_FOLDER and p.suffix == ".ics"]
     for path in written:

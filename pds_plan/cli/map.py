@@ -12,21 +12,16 @@ from rich.markup import escape
 from pds_plan.cli.common import clean_errors, console
 from pds_plan.domain.model import Scenario
 from pds_plan.errors import InputError, Problem, display_path
-from pds_plan.io.run_folder import load_run, load_run_scenario
+from pds_plan.io.run_store import folder_view, read_run
 from pds_plan.io.scenario import load_scenario
 from pds_plan.outputs.maps import FORMATS, parse_date, write_map
 
 
 def load_map_source(source: Path) -> tuple[Scenario, pd.DataFrame | None]:
-    """A run folder (its scenario, from the manifest, and its rota) or a scenario file (no rota)."""
+    """A run folder (its scenario as solved and its rota) or a scenario file (no rota)."""
     if source.is_dir():
-        run = load_run(source)
-        scenario_file = run.scenario_file
-        if scenario_file is None:
-            raise InputError(
-                [Problem(display_path(source / "manifest.json"), "names no scenario file that can still be read")]
-            )
-        return load_run_scenario(run, scenario_file), run.rota
+        run = read_run(source)
+        return run.scenario, folder_view(run, source).rota
     return load_scenario(source), None
 
 
@@ -41,13 +36,15 @@ def map_command(
     out: Annotated[Path, typer.Option("--out", help="The map file to write: .png, .svg or .pdf.")],
     date: Annotated[
         str | None,
-        typer.Option("--date", help="Show that night's actual assignment (YYYY-MM-DD; a run folder only)."),
+        typer.Option(
+            "--date", help="Show that night's actual assignment (YYYY-MM-DD or DD/MM/YYYY; a run folder only)."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
 ) -> None:
     """Draw a coverage map (A4) of a run or a scenario, in Lambert-93 on the IGN département boundaries.
 
-    PDS sites are sized by their expected PDS exams over the horizon and shaped by kind (CHU, CHR, CH, clinic);
+    PDS sites are sized by their expected PDS exams over the horizon and shaped by kind (CHU, CHR, CH, clinic, other);
     colours are pools. For a run, each site's most frequent pooling over the horizon, with a line to the home site
     of the radiologists who read it; with --date, that night's actual assignment. A scenario without a run shows
     its sites and, when it has a pools.csv, its pools.
@@ -56,6 +53,7 @@ def map_command(
     Examples:
       pds-plan map runs/lorraine --out lorraine.png
       pds-plan map runs/lorraine --date 2027-01-15 --out night.pdf
+      pds-plan map runs/lorraine --date 15/01/2027 --out night.png
       pds-plan map scenarios/lorraine-2027q1.toml --out sites.svg
     """
     suffix = out.suffix.lower().lstrip(".")

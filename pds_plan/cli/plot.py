@@ -9,10 +9,9 @@ import typer
 from rich.markup import escape
 
 from pds_plan.cli.common import clean_errors, console, report_problems
-from pds_plan.domain.model import Scenario
 from pds_plan.errors import display_path
-from pds_plan.io.run_folder import RunFolder, load_run, load_run_scenario
-from pds_plan.outputs.plots import DEFAULT_SLA_TARGET, PlotKind, output_format, write_plot
+from pds_plan.io.run_store import folder_view, read_run
+from pds_plan.outputs.plots import PlotKind, output_format, write_plot
 
 WHAT = {
     PlotKind.WORKLOAD: "on-call periods per radiologist and ISO week",
@@ -20,17 +19,6 @@ WHAT = {
     PlotKind.SLA: "share of reports within the turnaround target per pool",
     PlotKind.CALENDAR: "month calendar of who covers which site",
 }
-
-
-def _scenario(run: RunFolder, given: Path | None, required: bool) -> Scenario | None:
-    """The scenario given, else the manifest's; when it is only nice to have, a missing one is a note."""
-    from pds_plan.cli.analyse import optional_run_scenario, scenario_of_run
-
-    if required:
-        loaded = load_run_scenario(run, scenario_of_run(run, given))
-        report_problems(list(loaded.warnings), label="warning", style="bold yellow")
-        return loaded
-    return optional_run_scenario(run, given, "drawing from the run files alone")
 
 
 @clean_errors
@@ -45,17 +33,14 @@ def plot_command(
     month: Annotated[
         str | None, typer.Option("--month", help="calendar: the month to draw, YYYY-MM (default the run's first).")
     ] = None,
-    target: Annotated[
-        float, typer.Option("--target", help="sla: target share of reports within the turnaround time.", min=0, max=1)
-    ] = DEFAULT_SLA_TARGET,
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
 ) -> None:
     """Plot a run, sized to be read on A4.
 
     workload: on-call periods per radiologist and ISO week, grouped by home site (a period covering several sites
     counts once). fairness: each radiologist's weighted load against their fair share, the optimised rota next to
-    the greedy baseline (recomputed from the scenario). sla: share of reports within the turnaround target per pool,
-    with the target line (needs `pds-plan analyse RUN` first). calendar: a month grid of who is on call for each
+    the greedy baseline of the run. sla: share of reports within the turnaround target per pool,
+    with the run's target line. calendar: a month grid of who is on call for each
     site. Nothing is written if the file exists, unless --force.
 
     \b
@@ -72,9 +57,7 @@ def plot_command(
     output_format(out)
     if month is not None and chosen is not PlotKind.CALENDAR:
         raise typer.BadParameter("only used with --kind calendar", param_hint="--month")
-    loaded_run = load_run(run)
-    loaded = _scenario(loaded_run, scenario, required=chosen is PlotKind.FAIRNESS)
-    if chosen is PlotKind.FAIRNESS:
-        console.print("recomputing the greedy baseline for comparison")
-    written = write_plot(chosen, loaded_run, out, loaded, month=month, target=target, force=force)
+    loaded = read_run(run, scenario)
+    report_problems(list(loaded.scenario.warnings), label="warning", style="bold yellow")
+    written = write_plot(chosen, folder_view(loaded, run), out, month=month, force=force)
     console.print(f"wrote {escape(display_path(written))} ({WHAT[chosen]})")

@@ -96,7 +96,11 @@ def show_design(out: Console, design: PoolDesign) -> None:
 @clean_errors
 def design_command(
     scenario: Annotated[
-        Path | None, typer.Argument(help="Scenario TOML file; the bundled Lorraine scenario when omitted.")
+        Path | None,
+        typer.Argument(
+            help="Scenario TOML file, or a bundled scenario's name (picardie-2027q1); the bundled Lorraine scenario "
+            "when omitted."
+        ),
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for pools.csv, pools_summary.csv, pools_design.json.")] = (
         Path("pools")

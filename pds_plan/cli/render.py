@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from pds_plan.analysis.summary import ScenarioSummary
+from pds_plan.domain.run import KeyFigures
 from pds_plan.runs import RunResult
 
 PER_SITE_HEADERS = {
@@ -108,3 +111,73 @@ def show_run(console: Console, result: RunResult, folder: Path) -> None:
         for rule, item in breakdown.items():
             table.add_row(rule, str(item["terms"]), str(item["count"]), "; ".join(item["examples"][:3]))
         console.print(table)
+
+
+def _ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def figure_rows(figures: KeyFigures) -> list[tuple[str, str]]:
+    """The key figures of a run as the terminal shows them (rounded here, once)."""
+    status = figures.status + (" (proven optimal)" if figures.proven_optimal else "")
+    if figures.gap is not None:
+        status += f", gap {figures.gap:.1%}"
+    rows = [
+        ("rota", status),
+        ("rule check", f"{figures.violations} violation(s)"),
+        (
+            "on call per night",
+            f"{figures.on_call_per_night:.1f} radiologists for {figures.pds_sites} PDS sites "
+            f"({figures.pooled_sites} sites pooled)",
+        ),
+    ]
+    if figures.worst_site_sla_share is not None:
+        below = (
+            "every grouping meets the target"
+            if not figures.pools_below_target
+            else f"{figures.pools_below_target} grouping(s) below target: "
+            + "; ".join(figures.pools_below_target_names)
+        )
+        rows.append(
+            (
+                f"reports within {figures.sla_minutes:g} min",
+                f"worst site {figures.worst_site_name} {_share(figures.worst_site_sla_share)} "
+                f"(target {figures.sla_target:.0%}); {below}; region {_share(figures.regional_sla_share)}",
+            )
+        )
+    for label, value, baseline, floor in (
+        ("fairness (max/min load)", figures.fairness_max_over_min, figures.baseline_max_over_min,
+         figures.fairness_floor),
+        ("  within credential groups", figures.fairness_within_groups, figures.baseline_within_groups,
+         figures.fairness_floor_within_groups),
+    ):  # fmt: skip
+        if value is not None:
+            parts = [f"greedy {_ratio(baseline)}"] + ([f"no rota below {floor:.2f}"] if floor is not None else [])
+            rows.append((label, f"{_ratio(value)} ({', '.join(parts)})"))
+    excluded = f"{figures.radiologists_excluded} of {figures.radiologists}"
+    if figures.radiologists_excluded:
+        excluded += " credentialed for no PDS site or whole pool: " + ", ".join(figures.radiologists_excluded_ids)
+    rows.append(("radiologists who cannot be on call", excluded))
+    rows.append(
+        (
+            "daytime days lost to rest",
+            f"{figures.daytime_days_lost:,.0f} ({figures.daytime_days_lost_without_pooling:,.0f} without pooling)",
+        )
+    )
+    rows.append(
+        ("cost", f"{figures.cost_total_eur:,.0f} € pooled, {figures.cost_no_pooling_eur:,.0f} € without pooling")
+    )
+    return rows
+
+
+def figures_table(figures: KeyFigures) -> Table:
+    table = Table(box=box.SIMPLE, show_header=False, padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for name, value in figure_rows(figures):
+        table.add_row(name, escape(value))
+    return table

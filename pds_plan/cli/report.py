@@ -8,10 +8,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from pds_plan.cli.analyse import optional_run_scenario
 from pds_plan.cli.common import clean_errors, console
 from pds_plan.errors import display_path
-from pds_plan.io.run_folder import load_run
+from pds_plan.io.run_store import folder_view, read_run
 from pds_plan.io.writers import refuse_to_overwrite
 from pds_plan.outputs.report import Language, output_path, write_report
 
@@ -34,9 +33,8 @@ def report_command(
     Scenario facts, key figures (optimiser status, rule check, fairness against the greedy baseline, on-call
     duties, cost, days lost to repos de sécurité, share of reports within the turnaround target), the coverage
     map, the four plots and the tables of sites, radiologists and costs. Images are embedded; nothing is fetched
-    from the network. The map and plots already in the run folder are used, missing ones are drawn; without the
-    files of `pds-plan analyse` the report says so and shows the rest. Nothing is written if the file exists,
-    unless --force.
+    from the network. Every figure comes from the run folder's key figures and tables; the map and plots are drawn
+    from the run. Nothing is written if the file exists, unless --force.
 
     \b
     Examples:
@@ -45,7 +43,6 @@ def report_command(
     """
     path = output_path(out)
     refuse_to_overwrite(path, force)  # before loading anything, which may take seconds
-    loaded_run = load_run(run)
-    loaded = optional_run_scenario(loaded_run, scenario, "the report uses the run files alone")
-    written = write_report(loaded_run, path, lang=lang, scenario=loaded, force=force)
+    loaded = read_run(run, scenario)
+    written = write_report(folder_view(loaded, run), path, lang=lang, force=force)
     console.print(f"wrote {escape(display_path(written))}")

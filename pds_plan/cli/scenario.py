@@ -17,7 +17,11 @@ from pds_plan.outputs.exports import calendar_frame, write_csv
 
 ScenarioArg = Annotated[
     Path | None,
-    typer.Argument(help="Scenario TOML file; the bundled Lorraine 2027 Q1 scenario when omitted.", show_default=False),
+    typer.Argument(
+        help="Scenario TOML file, or a bundled scenario's name (picardie-2027q1); the bundled Lorraine 2027 Q1 "
+        "scenario when omitted.",
+        show_default=False,
+    ),
 ]
 
 
@@ -27,7 +31,10 @@ def validate(scenario: ScenarioArg = None) -> None:
 
     Every problem of every file is listed at once (exit code 2); warnings are shown but do not fail.
 
-    Example: pds-plan validate scenarios/picardie-2027q1.toml
+    \b
+    Examples:
+      pds-plan validate scenarios/picardie-2027q1.toml
+      pds-plan validate pays-de-la-loire-2027q1
     """
     loaded = load_scenario(scenario_or_default(scenario))
     show_summary(console, summarise(loaded))

@@ -1,9 +1,8 @@
-"""Commands that make and check rotas: solve, check."""
+"""The command that makes rotas: solve (and the solving and writing `run` shares)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -12,16 +11,14 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from pds_plan.check import check_rota
 from pds_plan.cli.common import clean_errors, console, errors, report_problems, scenario_or_default
-from pds_plan.cli.render import show_run
+from pds_plan.cli.render import figures_table, show_run
 from pds_plan.domain.model import Scenario
-from pds_plan.errors import InfeasibleError
-from pds_plan.io.rota import load_rota
+from pds_plan.domain.run import Run, RunSettings
+from pds_plan.errors import InfeasibleError, OutputExistsError, display_path
+from pds_plan.io.run_store import write_run
 from pds_plan.io.scenario import load_scenario
-from pds_plan.optimise.rota_model import Progress, SolveOptions
-from pds_plan.outputs.run_folder import write_run
-from pds_plan.runs import RunResult, solve
+from pds_plan.optimise.rota_model import Progress
 
 ScenarioArg = Annotated[
     Path | None,
@@ -47,19 +44,20 @@ def _progress_table(history: list[Progress]) -> Table:
     return table
 
 
-def solve_with_display(scenario: Path | Scenario, options: SolveOptions, method: str, quiet: bool = False) -> RunResult:
-    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    report_problems(list(loaded.warnings), label="warning", style="bold yellow")
+def plan_with_display(scenario: Scenario, settings: RunSettings, quiet: bool = False) -> Run:
+    """The pipeline, with a live table of the rotas CP-SAT finds when the terminal can show it."""
+    from pds_plan.runs.pipeline import plan  # OR-Tools is loaded only when a rota is to be solved
+
     history: list[Progress] = []
-    if quiet or method == "greedy" or not console.is_terminal:
-        return solve(loaded, options, method)
+    if quiet or settings.method == "greedy" or not console.is_terminal:
+        return plan(scenario, settings)
     with Live(_progress_table(history), console=console, refresh_per_second=4, transient=False) as live:
 
         def on_progress(progress: Progress) -> None:
             history.append(progress)
             live.update(_progress_table(history))
 
-        return solve(loaded, options, method, on_progress)
+        return plan(scenario, settings, on_progress=on_progress)
 
 
 def report_infeasible(error: InfeasibleError) -> None:
@@ -84,6 +82,16 @@ def solve_command(
     ] = "cpsat",
     force: Annotated[bool, typer.Option("--force", help="Replace the run folder if it exists.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No live display of the search.")] = False,
+    pools: Annotated[
+        Path | None,
+        typer.Option("--pools", help="Pools file (pool_id, site_id) instead of the scenario's."),
+    ] = None,
+    sla_minutes: Annotated[
+        float, typer.Option("--sla-minutes", min=1.0, help="Turnaround target, minutes (rule and analysis).")
+    ] = 30.0,
+    sla_target: Annotated[
+        float, typer.Option("--sla-target", min=0.0, max=1.0, help="Share of reports a pool keeps within target.")
+    ] = 0.95,
     deterministic: Annotated[
         bool,
         typer.Option(
@@ -94,68 +102,43 @@ def solve_command(
         ),
     ] = True,
 ) -> None:
-    """Build the on-call rota with CP-SAT, check it, and write a run folder.
+    """Build the on-call rota with CP-SAT, check it, analyse it, and write a complete run folder.
 
     The folder holds rota.csv (one row per site per period), rota_by_radiologist.csv (one row per block),
-    summary.json (status, objective, bound, gap, fairness, rule check, greedy baseline) and manifest.json (input
-    hashes, versions, seed). Exit code 3 with an explanation when no rota can satisfy every rule.
+    baseline_rota.csv (the greedy baseline), summary.json (status, objective, bound, gap, fairness, rule check and
+    the key figures), the workload, turnaround and cost tables, and manifest.json (input hashes, versions, seed).
+    Without pools, the sites the optimiser puts under one reader keep the turnaround target (--sla-minutes,
+    --sla-target). Exit code 3 with an explanation when no rota can satisfy every rule.
 
     \b
     Examples:
       pds-plan solve scenarios/lorraine-2027q1.toml --out runs/lorraine --time-limit 30
       pds-plan solve scenarios/picardie-2027q1.toml --method greedy --out runs/picardie-greedy
+      pds-plan solve lorraine-2027q1 --pools runs/lorraine/pools.csv --out runs/lorraine-pools
     """
     if method not in ("cpsat", "greedy"):
         raise typer.BadParameter("expected cpsat or greedy", param_hint="--method")
-    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic)
-    solve_and_write(scenario_or_default(scenario), out, options, method, force, quiet)
-
-
-def solve_and_write(
-    scenario: Path | Scenario,
-    out: Path | None,
-    options: SolveOptions,
-    method: str,
-    force: bool,
-    quiet: bool,
-    extra_files: Mapping[str, str] | None = None,
-    exit_on_violations: bool = True,
-) -> Path:
-    """Solve, check and write the run folder (returned), with `extra_files` in it; exit 3 with an explanation when
-    infeasible, and 1 on rule violations unless the caller reports them itself (`exit_on_violations`)."""
     if out is not None and out.exists() and not force:
-        errors.print(f"[bold red]error:[/] {escape(str(out))} already exists: choose another folder or pass --force")
-        raise typer.Exit(2)
+        raise OutputExistsError(f"{display_path(out)} already exists: choose another folder or pass --force")
+    loaded = load_scenario(scenario_or_default(scenario), {"pools": pools} if pools is not None else None)
+    report_problems(list(loaded.warnings), label="warning", style="bold yellow")
+    settings = RunSettings(
+        method=method,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        deterministic=deterministic,
+        design_pools=False,  # solve takes the pools it is given; `pds-plan run` designs them
+        sla_minutes=sla_minutes,
+        sla_target=sla_target,
+    )
     try:
-        result = solve_with_display(scenario, options, method, quiet)
+        run = plan_with_display(loaded, settings, quiet)
     except InfeasibleError as error:
         report_infeasible(error)
         raise typer.Exit(error.exit_code) from None
-    folder = write_run(result, out or default_run_folder(result.scenario.name), force=force, extra_files=extra_files)
-    show_run(console, result, folder)
-    if result.violations and exit_on_violations:
+    folder = write_run(run, out or default_run_folder(run.name), force=force)
+    show_run(console, run.details.result, folder)
+    console.print(figures_table(run.figures))
+    if run.violations:
         raise typer.Exit(1)
-    return folder
-
-
-@clean_errors
-def check_command(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file the rota is for.")],
-    rota: Annotated[
-        Path, typer.Argument(help="Rota CSV: date, period, site_id, radiologist_id (other columns ignored).")
-    ],
-) -> None:
-    """Check any rota (also one made by hand in Excel) against every hard rule of the scenario.
-
-    Prints each violation with site, radiologist and time; exit code 1 if there is any.
-
-    Example: pds-plan check scenarios/lorraine-2027q1.toml runs/lorraine/rota.csv
-    """
-    loaded = load_scenario(scenario)
-    violations = check_rota(loaded, load_rota(rota, loaded))
-    for violation in violations:
-        console.print(f"[bold red]{violation.rule}:[/] {escape(violation.message)}")
-    if violations:
-        console.print(f"{len(violations)} violation(s) of the hard rules.")
-        raise typer.Exit(1)
-    console.print(f"No violation: the rota keeps every hard rule of {loaded.name}.")

@@ -19,6 +19,7 @@ from pds_plan.domain.model import PdsHours, PeriodKind
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.exam_log import ExamLog, load_exam_log, load_exam_log_with_sites
 from pds_plan.io.scenario import load_scenario
+from pds_plan.io.spreadsheet import neutralise_frame
 from pds_plan.io.tables import parse_date
 from pds_plan.io.writers import atomic_write_text, refuse_to_overwrite
 
@@ -154,7 +155,8 @@ def fit_command(
     if fit.volumes.empty:
         raise InputError([Problem(log.name, "nothing to fit: " + "; ".join(fit.notes or ("no exam of a PDS site",)))])
     about = f"from {log.name}, {fit.start} to {fit.end}"
-    atomic_write_text(targets[0], volumes_csv(fit.volumes), force=force)
+    # volumes_csv rounds and renders; neutralised first, as csv_text does, since site ids come from the user's files.
+    atomic_write_text(targets[0], volumes_csv(neutralise_frame(fit.volumes)), force=force)
     atomic_write_text(targets[1], profile_toml(fit.profile, hours, about), force=force)
 
     show_fit(log, fit)

@@ -2,8 +2,9 @@
 
 PDS time is every night, Saturday afternoon, Sunday and public holiday (arrêté du 30 avril 2003, art. 1). Public
 holidays depend on the site's département: Moselle (57), Bas-Rhin and Haut-Rhin (67, 68) add Good Friday and
-26 December (DOMAIN.md "Default PDS hours"). Date-times are local Europe/Paris wall-clock times; durations are
-computed in UTC so that the nights of the daylight-saving changes last 13 h and 15 h as they really do.
+26 December (docs/rules.md "Public holidays by département"). Date-times are local Europe/Paris wall-clock times;
+durations are computed in UTC so that the nights of the daylight-saving changes last 13 h and 15 h as they really
+do.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from pds_plan.errors import Problem
 
 
 class PeriodKind(StrEnum):
-    """The three kinds of PDS period (arrêté du 30 avril 2003, art. 1; DOMAIN.md "Default PDS hours")."""
+    """The three kinds of PDS period (arrêté du 30 avril 2003, art. 1; docs/rules.md "PDS periods")."""
 
     NIGHT = "night"
     SATURDAY = "saturday"
@@ -27,11 +27,24 @@ class AvailabilityKind(StrEnum):
     REQUEST_ON = "request_on"  # soft: would like to be on call
 
 
-SITE_KINDS = ("CHU", "CHR", "CH", "clinique")
+class SiteKind(StrEnum):
+    """What a site is. It only chooses the site's map marker and its row in the summary, so an unfamiliar kind
+    loads as OTHER (its label kept in `Site.kind_label`) instead of rejecting the scenario (docs/input-contract.md
+    "sites.csv")."""
+
+    CHU = "CHU"  # centre hospitalier universitaire (CHRU included)
+    CHR = "CHR"  # centre hospitalier régional
+    CH = "CH"  # centre hospitalier
+    CLINIQUE = "clinique"  # private clinic
+    OTHER = "other"  # another hospital (ESPIC, HIA, CLCC) or a kind not recognised
+
+
+SITE_KINDS = tuple(k.value for k in SiteKind if k is not SiteKind.OTHER)
 MODALITIES = ("CT", "MRI", "XR", "US")
 
 # Départements whose public holidays differ from the national list, and the `holidays` subdivision code that
-# carries the difference (DOMAIN.md: 57 uses "57"; 67 and 68 use "6AE"; overseas départements their own code).
+# carries the difference (docs/rules.md "Public holidays by département": 57 uses "57"; 67 and 68 use "6AE";
+# overseas départements their own code).
 HOLIDAY_SUBDIVISIONS = {
     "57": "57",
     "67": "6AE",
@@ -58,6 +71,7 @@ class Site:
     finess: str | None = None
     ght: str | None = None
     onsite_required: bool = False
+    kind_label: str | None = None  # the label sites.csv gave for a kind OTHER (e.g. "ESPIC"), shown on maps
 
     @property
     def holiday_subdivision(self) -> str | None:
@@ -127,7 +141,7 @@ class PdsHours:
 
 @dataclass(frozen=True)
 class Rules:
-    """Hard rules of the rota (DOMAIN.md "Default rules"); a scenario's [rules] table may change them.
+    """Hard rules of the rota (docs/rules.md "Hard rules"); a scenario's [rules] table may change them.
 
     The limits that are None are off unless the scenario sets them.
     """
@@ -143,6 +157,10 @@ class Rules:
     # Expected reading minutes per hour at peak of all the sites a radiologist covers at once: keeps the 30-minute
     # report target reachable (nobody is given three busy sites at once). 60 would be a reader busy all the time.
     max_peak_reading_minutes_per_hour: float | None = 45
+    # When the scenario has no pools.csv, the optimiser forms pools itself: each grouping of sites it puts under one
+    # reader must then keep the turnaround target in simulation (`Scenario.turnaround_limits`). False lets it pool
+    # any sites the other rules allow, as before the rule existed.
+    self_formed_pools_meet_target: bool = True
 
 
 @dataclass(frozen=True)
@@ -184,12 +202,12 @@ class Reading:
 
     Minutes per exam are the reading itself, by modality, plus an overhead per exam (download, call with the
     emergency doctor). A national teleradiology company reports a mean of 17 minutes from an image's arrival to its
-    report, queueing included (DOMAIN.md), so the mean reading of an emergency CT must be well under that: 10 minutes
-    plus 2 of overhead is assumed. Not every PDS exam is read during the period: PDS reports are due within 30
-    minutes, non-urgent reads the next day (the Picardie pilot). `read_on_call_share` is the share of a modality's
-    exams read by the radiologist on call during the period: every CT and MRI, an assumed 30 % of plain X-rays (the
-    others are read by the emergency doctor and reported the next day) and no ultrasound, which is done at the
-    bedside and cannot be read remotely. A scenario's [reading] table may change all of these.
+    report, queueing included (docs/rules.md "Reading assumptions"), so the mean reading of an emergency CT must be
+    well under that: 10 minutes plus 2 of overhead is assumed. Not every PDS exam is read during the period: PDS
+    reports are due within 30 minutes, non-urgent reads the next day (the Picardie pilot). `read_on_call_share` is
+    the share of a modality's exams read by the radiologist on call during the period: every CT and MRI, an assumed
+    30 % of plain X-rays (the others are read by the emergency doctor and reported the next day) and no ultrasound,
+    which is done at the bedside and cannot be read remotely. A scenario's [reading] table may change all of these.
     """
 
     minutes: tuple[tuple[str, float], ...] = (("CT", 10.0), ("MRI", 20.0), ("XR", 5.0), ("US", 10.0))
@@ -204,6 +222,24 @@ class Reading:
     def read_on_call_share(self, modality: str) -> float:
         """Share of a modality's PDS exams read by the radiologist on call during the period (1 if not set)."""
         return dict(self.read_on_call).get(modality, 1.0)
+
+
+@dataclass(frozen=True)
+class TurnaroundLimits:
+    """Which groupings of sites one reader may not cover at once, because together they miss the turnaround target.
+
+    Found by simulation (`analysis.pool_design.turnaround_limits`) and attached to the scenario, so that the optimiser
+    and the checker, which never simulate, both know them. `below_target` holds the minimal groupings only: sorted
+    site-id tuples of two or more sites that miss the target in some period kind of the horizon while every proper
+    subset of two or more sites meets it (a site alone must be covered whatever its figures). Forbidding them forbids
+    every larger set containing one: adding a site adds exams to the one reader's queue, so every exam already there
+    waits at least as long; the share within target could only rise if the added site's own reports were much
+    quicker than the others', which the simulated figures do not show (the pool design assumes the same).
+    """
+
+    target_minutes: float
+    target_share: float  # share of reports within target_minutes
+    below_target: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -228,6 +264,9 @@ class Scenario:
     warnings: tuple[Problem, ...] = ()  # found while loading; worth showing, not fatal
     # Weighted-load points each radiologist carries over from earlier rotas (balances.csv), counted in fairness.
     balances: Mapping[str, float] = field(default_factory=dict)
+    # Groupings of sites one reader may not cover at once (None: not computed, or not applicable: see
+    # `analysis.pool_design.with_turnaround_limits`); the turnaround rule of the optimiser and the checker.
+    turnaround_limits: TurnaroundLimits | None = None
 
     @property
     def days(self) -> int:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from pds_plan.domain.model import PeriodKind, PoolMember, Scenario
+from pds_plan.domain.rota import Assignment
+from pds_plan.domain.run import KeyFigures
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.scenario import load_scenario
 
@@ -19,11 +22,21 @@ RUN_FILES = ("rota.csv", "rota_by_radiologist.csv", "summary.json", "manifest.js
 
 @dataclass(frozen=True)
 class RunFolder:
+    """A run as the exports, plots and report draw it (`pds_plan.io.run_store.folder_view` builds it in memory from
+    a `Run`): its tables as written, and the run's objects, so that no output reads a file or recomputes a figure."""
+
     path: Path
     rota: pd.DataFrame  # rota.csv: one row per site per period
     blocks: pd.DataFrame  # rota_by_radiologist.csv: one row per radiologist block
     summary: dict[str, Any]
     manifest: dict[str, Any]
+    scenario: Scenario | None = None  # as solved, pools included
+    assignments: tuple[Assignment, ...] = ()
+    baseline: tuple[Assignment, ...] = ()  # the greedy, spreadsheet-style rota
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)  # the analysis tables (domain.run.TABLE_NAMES)
+    analysis: dict[str, Any] = field(default_factory=dict)  # analysis.json
+    figures: KeyFigures | None = None
+    design_table: pd.DataFrame | None = None  # pools_summary.csv, when the run designed its pools
 
     @property
     def scenario_file(self) -> Path | None:
@@ -56,16 +69,20 @@ def _pool_ids(rota: pd.DataFrame) -> dict[tuple[dt.date, PeriodKind, str], str]:
 
 
 def load_run(folder: Path | str) -> RunFolder:
-    """Read a run folder; InputError names every missing or unreadable file."""
+    """Read the rota files of a run folder as written (rota.csv, rota_by_radiologist.csv, summary.json,
+    manifest.json), for exports of a folder a planner edited; the commands read whole runs with
+    `pds_plan.io.run_store.read_run`. InputError names every missing or unreadable file."""
+    from pds_plan.io.spreadsheet import restore_frame
+
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError([Problem(display_path(folder), "is not a run folder (made by `pds-plan solve`)")])
+        raise InputError([Problem(display_path(folder), "is not a run folder (made by `pds-plan run` or `solve`)")])
     missing = [name for name in RUN_FILES if not (folder / name).is_file()]
     if missing:
         raise InputError([Problem(display_path(folder / name), "missing from the run folder") for name in missing])
     try:
-        rota = pd.read_csv(folder / "rota.csv", dtype=str, keep_default_na=False)
-        blocks = pd.read_csv(folder / "rota_by_radiologist.csv", dtype=str, keep_default_na=False)
+        rota = restore_frame(pd.read_csv(folder / "rota.csv", dtype=str, keep_default_na=False))
+        blocks = restore_frame(pd.read_csv(folder / "rota_by_radiologist.csv", dtype=str, keep_default_na=False))
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (ValueError, OSError) as error:
@@ -88,3 +105,29 @@ def load_run_scenario(run: RunFolder, path: Path | str) -> Scenario:
     except (ValueError, OSError, KeyError) as error:
         raise InputError([Problem(display_path(designed), f"unreadable pools file ({error})")]) from None
     return replace(scenario, pools=pools)
+
+
+def scenario_for_run(folder: Path | str, scenario: Path | None = None) -> Scenario:
+    """The scenario to check or analyse a run folder under: `scenario` when given, else the one its manifest
+    records, with the pools designed into the run (`load_run_scenario`); InputError naming manifest.json when the
+    manifest records none, or one that is not found.
+
+    Only the manifest (and pools.csv) is read, not the whole run through `load_run`: reading the run's rota needs
+    its scenario already, and a rota being checked may be the very file that is broken."""
+    import json  # here, not at the top: this function is the only part of the module that parses the manifest
+
+    folder = Path(folder)
+    manifest_file = folder / "manifest.json"
+    if not manifest_file.is_file():
+        raise InputError([Problem(display_path(manifest_file), "missing: not a run folder (made by `pds-plan solve`)")])
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as error:
+        raise InputError([Problem(display_path(manifest_file), f"unreadable run file ({error})")]) from None
+    run = RunFolder(folder, pd.DataFrame(), pd.DataFrame(), {}, manifest)  # what load_run_scenario reads of a run
+    path = scenario if scenario is not None else run.scenario_file
+    if path is None:
+        recorded = run.manifest.get("scenario_file")
+        why = f"records scenario file '{recorded}', which is not found" if recorded else "records no scenario file"
+        raise InputError([Problem(display_path(run.path / "manifest.json"), f"{why}: pass --scenario FILE")])
+    return load_run_scenario(run, path)

@@ -24,11 +24,21 @@ from pds_plan.domain.model import (
     Rules,
     Scenario,
     Site,
+    SiteKind,
     Volume,
     Weights,
 )
 from pds_plan.errors import InputError, Problem, display_path
-from pds_plan.io.schemas import AvailabilityRow, BalanceRow, PinRow, PoolRow, RadiologistRow, SiteRow, VolumeRow
+from pds_plan.io.schemas import (
+    SITE_KIND_EXPECTED,
+    AvailabilityRow,
+    BalanceRow,
+    PinRow,
+    PoolRow,
+    RadiologistRow,
+    SiteRow,
+    VolumeRow,
+)
 from pds_plan.io.tables import Findings, LoadedTable, load_table
 
 REQUIRED_FILES = ("sites", "radiologists", "volumes")
@@ -117,6 +127,13 @@ class TomlReader:
             return default
         return value
 
+    def boolean(self, table: str, key: str, default: bool) -> bool:
+        value = self.table(table).get(key, default)
+        if not isinstance(value, bool):
+            self.error(table, key, f"{value!r} is not true or false (expected true or false, without quotes)")
+            return default
+        return value
+
     def hours(self, key: str, default: tuple[dt.time, dt.time]) -> tuple[dt.time, dt.time]:
         value = self.table("hours").get(key)
         if value is None:
@@ -158,13 +175,17 @@ def _read_toml(path: Path) -> tuple[str, dict[str, Any]]:
 
 
 def _dataclass_from_table(reader: TomlReader, table: str, cls: type[T]) -> T:
-    """Numbers of a TOML table into a dataclass of numeric settings; unknown keys are warned about."""
+    """Numbers and switches (true / false) of a TOML table into a dataclass of settings; unknown keys are warned
+    about."""
     defaults = cls()
     values: dict[str, Any] = {}
     for name, spec in cls.__dataclass_fields__.items():  # type: ignore[attr-defined]
         if name not in reader.table(table):
             continue
         default = getattr(defaults, name)
+        if str(spec.type) == "bool":
+            values[name] = reader.boolean(table, name, default)
+            continue
         whole = "int" in str(spec.type) and "float" not in str(spec.type)
         minimum = 1 if table == "rules" and name != "min_rest_hours" else 0
         number = reader.number(table, name, default if default is not None else -1, minimum, whole=whole)
@@ -288,14 +309,18 @@ def _check_horizon_pin(pin: PinRow, site: Site, start: dt.date, end: dt.date) ->
     return None
 
 
-def load_scenario(path: Path | str) -> Scenario:
-    """Read and validate a scenario and all its files; raise InputError listing every problem found."""
+def load_scenario(path: Path | str, files: Mapping[str, Path] | None = None) -> Scenario:
+    """Read and validate a scenario and all its files; raise InputError listing every problem found.
+
+    `files` replaces files the scenario names, by role (e.g. {"pools": Path("other_pools.csv")}: `solve --pools`).
+    """
     path = Path(path)
     text, document = _read_toml(path)
     findings = Findings()
     reader = TomlReader(path, text, document, findings)
     name, start, end, rules, hours = _scenario_settings(reader, findings)
     paths = _data_paths(reader, path.parent)
+    paths.update({role: Path(file).resolve() for role, file in (files or {}).items()})
     points = _dataclass_from_table(reader, "points", Points)
     weights = _dataclass_from_table(reader, "weights", Weights)
     reading = _reading(reader)
@@ -321,6 +346,18 @@ def load_scenario(path: Path | str) -> Scenario:
     balance_rows = table("balances", BalanceRow).rows
 
     sites = {row.site_id: Site(**row.model_dump()) for _, row in site_rows}
+    # The kind only chooses a map marker: an unknown one is worth a warning, not the rejection of the scenario.
+    for line, row in site_rows:
+        if not row.kind_recognised:
+            findings.warnings.append(
+                Problem(
+                    display_path(paths["sites"]),
+                    f"'{row.kind_label}' is not a known site kind (expected {SITE_KIND_EXPECTED}): "
+                    f"loaded as '{SiteKind.OTHER.value}', drawn with a neutral marker",
+                    row=line,
+                    column="kind",
+                )
+            )
     # Ids of rows that failed their own checks: already reported, so references to them are not errors again.
     broken_sites = site_table.declared("site_id") - set(sites)
     broken_radiologists = radiologist_table.declared("radiologist_id") - {r.radiologist_id for _, r in radiologist_rows}

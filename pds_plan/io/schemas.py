@@ -1,14 +1,15 @@
-"""Row schemas of the input contract (DOMAIN.md "Input contract"): one pydantic model per CSV file."""
+"""Row schemas of the input contract (docs/input-contract.md): one pydantic model per CSV file."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ValidationInfo, field_validator
+from pydantic import BeforeValidator, ValidationInfo, field_validator, model_validator
 
-from pds_plan.domain.model import MODALITIES, SITE_KINDS, AvailabilityKind, PeriodKind
+from pds_plan.domain.model import MODALITIES, SITE_KINDS, AvailabilityKind, PeriodKind, SiteKind
 from pds_plan.io.tables import Bool, Date, Number, OptionalText, Row, Text, TextList, parse_choice
 
 OVERSEAS_DEPARTEMENTS = {"971", "972", "973", "974", "976"}
@@ -32,8 +33,89 @@ def parse_departement(value: Any) -> str:
     raise ValueError(f"'{value}' is not a French département code (01-95, 2A, 2B, 971-976)")
 
 
+# Labels of a site's kind as planners and FINESS exports write them (folded: no accents, case, dots or hyphens).
+# ESPIC (private non-profit), HIA (military) and CLCC (cancer centre) hospitals are none of the four kinds, and
+# not clinics either: they are known, so they load as OTHER without a warning (docs/input-contract.md "sites.csv").
+SITE_KIND_LABELS = {
+    **dict.fromkeys(
+        [
+            "chu",
+            "chru",
+            "centre hospitalier universitaire",
+            "centre hospitalier regional universitaire",
+            "university hospital",
+        ],
+        SiteKind.CHU,
+    ),
+    **dict.fromkeys(["chr", "centre hospitalier regional", "regional hospital"], SiteKind.CHR),
+    **dict.fromkeys(
+        [
+            "ch",
+            "chd",
+            "chi",
+            "centre hospitalier",
+            "centre hospitalier departemental",
+            "centre hospitalier intercommunal",
+            "hopital local",
+            "centre hospitalier ex hopital local",
+            "general hospital",
+        ],
+        SiteKind.CH,
+    ),
+    **dict.fromkeys(["clinique", "polyclinique", "clinic", "private clinic", "clinique privee"], SiteKind.CLINIQUE),
+    **dict.fromkeys(
+        [
+            "other",
+            "autre",
+            "espic",
+            "etablissement de sante prive d interet collectif",
+            "hia",
+            "hopital d instruction des armees",
+            "hopital des armees",
+            "military hospital",
+            "clcc",
+            "centre de lutte contre le cancer",
+            "centre de lutte contre cancer",
+            "cancer centre",
+            "cancer center",
+        ],
+        SiteKind.OTHER,
+    ),
+}
+SITE_KIND_EXPECTED = (
+    f"{', '.join(SITE_KINDS)}, or a FINESS category such as Centre Hospitalier, Polyclinique, ESPIC, HIA, CLCC"
+)
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, dots, hyphens or apostrophes: 'C.H.R.' is 'chr', 'Hôpital' is 'hopital'."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+    return " ".join(re.sub(r"[.\-_'’]", lambda m: "" if m.group() == "." else " ", plain).split())
+
+
+def site_kind_of(label: str) -> SiteKind | None:
+    """The kind a label names, or None when it names none of them (then the site is OTHER, with a warning).
+
+    A FINESS label such as "Centre Hospitalier (C.H.)" is read whole, then without and within its brackets.
+    """
+    outside = re.sub(r"\(.*?\)", " ", label)
+    inside = " ".join(re.findall(r"\((.*?)\)", label))
+    for candidate in (label, outside, inside):
+        kind = SITE_KIND_LABELS.get(_fold(candidate))
+        if kind is not None:
+            return kind
+    return None
+
+
+def parse_site_kind(value: Any) -> str:
+    text = str(value).strip()
+    if not text:
+        raise ValueError(f"is empty: expected a site kind ({SITE_KIND_EXPECTED})")
+    return (site_kind_of(text) or SiteKind.OTHER).value
+
+
 Departement = Annotated[str, BeforeValidator(parse_departement)]
-SiteKind = Annotated[str, BeforeValidator(parse_choice(SITE_KINDS))]
+SiteKindName = Annotated[str, BeforeValidator(parse_site_kind)]
 Modality = Annotated[str, BeforeValidator(parse_choice(MODALITIES))]
 PeriodName = Annotated[PeriodKind, BeforeValidator(parse_choice(tuple(PeriodKind)))]
 AvailabilityName = Annotated[AvailabilityKind, BeforeValidator(parse_choice(tuple(AvailabilityKind)))]
@@ -48,7 +130,7 @@ def _box(info: ValidationInfo) -> tuple[str, tuple[tuple[float, float], tuple[fl
 class SiteRow(Row):
     site_id: Text
     name: Text
-    kind: SiteKind
+    kind: SiteKindName
     departement: Departement
     lat: Number
     lon: Number
@@ -58,6 +140,22 @@ class SiteRow(Row):
     finess: OptionalText = None
     ght: OptionalText = None
     onsite_required: Bool = False
+    kind_label: OptionalText = None  # set from `kind`, never read from a column of its own
+
+    @model_validator(mode="before")
+    @classmethod
+    def keep_other_kind_label(cls, data: Any) -> Any:
+        """A kind that is not one of the four keeps its label (ESPIC, HIA, or a typo the warning names)."""
+        if isinstance(data, dict):
+            label = str(data.get("kind", "")).strip()
+            known = site_kind_of(label)
+            data = {**data, "kind_label": label if known in (None, SiteKind.OTHER) else ""}  # "" is None
+        return data
+
+    @property
+    def kind_recognised(self) -> bool:
+        """False when `kind` was loaded as OTHER only because its label names no known kind."""
+        return self.kind_label is None or site_kind_of(self.kind_label) is not None
 
     @field_validator("lat")
     @classmethod

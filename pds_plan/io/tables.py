@@ -12,13 +12,14 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from pds_plan.errors import Problem, display_path
+from pds_plan.io.spreadsheet import restore
 
 SEPARATORS = (";", ",", "\t")
 TRUE_WORDS = {"true", "vrai", "oui", "o", "yes", "y", "1", "x"}
@@ -118,6 +119,12 @@ def read_raw_table(path: Path) -> RawTable:
         rows.append((first_line, values))
     assert columns is not None
     return RawTable(path, columns, tuple(rows), separator, encoding, tuple(overlong))
+
+
+def restored(table: RawTable) -> RawTable:
+    """The table with every cell `restore`d: what was written before the tool neutralised it."""
+    rows = tuple((line, {column: restore(value) for column, value in values.items()}) for line, values in table.rows)
+    return replace(table, rows=rows)
 
 
 class UnreadableRow(ValueError):
@@ -250,10 +257,14 @@ class LoadedTable(Generic[RowT]):
 
 
 def load_table(path: Path, schema: type[RowT], findings: Findings, allow_empty: bool = False) -> LoadedTable[RowT]:
-    """Rows of a CSV file that pass its schema, with their line numbers; every problem goes to `findings`."""
+    """Rows of a CSV file that pass its schema, with their line numbers; every problem goes to `findings`.
+
+    Text the tool quoted against spreadsheet formulas (io/spreadsheet.py) is restored first, so that a rota or pools
+    file it wrote reads back with the names and ids of the scenario.
+    """
     name = display_path(path)
     try:
-        table = read_raw_table(path)
+        table = restored(read_raw_table(path))
     except UnreadableRow as error:
         findings.errors.append(Problem(name, str(error), row=error.row))
         return LoadedTable([], failed=True)

@@ -26,6 +26,7 @@ RULE_WORDS = {
     "weekend_limit": "{subject} stays under the weekends-per-month limit in {month}",
     "pool": "pool {subject} read by one radiologist in {month}",
     "one_pool": "{subject} reads one pool at a time in {month}",
+    "turnaround": "{subject} reads no grouping of sites that misses the turnaround target in {month}",
     "pin": "the agreed assignment of {subject} in {month}",
 }
 
@@ -39,6 +40,10 @@ SUGGESTIONS = {
     "weekend_limit": "raise max_weekends_per_month or credential more radiologists",
     "pool": "split the pool in pools.csv or credential its radiologists for all its sites",
     "one_pool": "merge small pools in pools.csv or credential more radiologists for them",
+    "turnaround": (
+        "credential more radiologists for the busy sites, design pools (pds-plan pools design) or set "
+        "self_formed_pools_meet_target = false in [rules]"
+    ),
     "pin": "remove or change the pin in pins.csv",
 }
 

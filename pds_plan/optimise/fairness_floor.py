@@ -8,8 +8,8 @@ class, so that every site's periods are covered by credentialed, available radio
 (sites at once, peak reading capacity), the monthly limit and the rest rule (no two nights in a row). Any real rota
 gives such numbers, so the least the most loaded radiologist can have in the relaxation is a lower bound on the most
 loaded's load in every rota, and the most the least loaded can have an upper bound on the least loaded's: their ratio
-is a floor for the spread. Rules the relaxation leaves out (fixed pools read together, blocks, weekends) only make
-the floor lower, never wrong.
+is a floor for the spread. Rules the relaxation leaves out (fixed pools read together, blocks, weekends, self-formed
+pools that keep the turnaround target) only make the floor lower, never wrong.
 
 The planner reads it as: "no rota under these credentials goes below this spread; to go lower, add credentials".
 """

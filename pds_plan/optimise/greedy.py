@@ -56,6 +56,12 @@ class _Greedy:
             for w in group:
                 self.groups_of[w].append(group)
         self.pool_of = {m.site_id: m.pool_id for m in scenario.pools}
+        # Groupings below the turnaround target that contain each site (rules.add_pools_meet_turnaround).
+        self.below_target: dict[str, list[frozenset[str]]] = defaultdict(list)
+        limits = scenario.turnaround_limits
+        for grouping in limits.below_target if limits is not None else ():
+            for site in grouping:
+                self.below_target[site].append(frozenset(grouping))
         self.credentialed: dict[str, list[str]] = defaultdict(list)
         for radiologist in scenario.radiologists:
             for site in sorted(scenario.coverable_sites(radiologist.radiologist_id)):
@@ -99,6 +105,10 @@ class _Greedy:
                 return False  # already reading another pool at that time
             if self.loads is not None and mine and sum(self.loads[s] for s in mine) + self.loads[slot] > self.cap:
                 return False
+            if mine and self.below_target.get(period.site_id):
+                reading = {plan.slots[s].site_id for s in mine} | {period.site_id}
+                if any(grouping <= reading for grouping in self.below_target[period.site_id]):
+                    return False  # it would complete a grouping that misses the turnaround target
         return True
 
     def room(self, slot: int) -> int:

@@ -183,6 +183,38 @@ def add_one_pool_at_once(rota: RotaModel) -> None:
             rota.model.add(sum(pools) <= 1).only_enforce_if(rota.guard("one_pool", r, day))
 
 
+def add_pools_meet_turnaround(rota: RotaModel) -> None:
+    """Pools the optimiser forms itself keep the turnaround target: at no time does a radiologist read every site of
+    a grouping that misses it in simulation (`Scenario.turnaround_limits`, e.g. 95 % of reports within 30 minutes,
+    the Picardie pilot's PDS target). Computed when the scenario has no pools.csv; forbidding the minimal groupings
+    forbids every larger one containing them."""
+    limits = rota.scenario.turnaround_limits
+    if limits is None or not limits.below_target:
+        return
+    containing: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for grouping in limits.below_target:
+        for site in grouping:
+            containing[site].append(grouping)
+    for r in _radiologists(rota):
+        for group in rota.plan.overlapping:
+            # A site has at most one period open at any instant: one literal per site of the group.
+            reads = {
+                rota.plan.slots[slot].site_id: rota.x[(r, slot)]
+                for w in group
+                for slot in rota.plan.windows[w].slots
+                if (r, slot) in rota.x and rota.plan.slots[slot].site_id in containing
+            }
+            if len(reads) < 2:
+                continue
+            day = rota.plan.windows[group[0]].local_date
+            seen = {g for site in reads for g in containing[site]}
+            for grouping in sorted(seen):
+                if all(site in reads for site in grouping):
+                    rota.model.add(sum(reads[site] for site in grouping) <= len(grouping) - 1).only_enforce_if(
+                        rota.guard("turnaround", r, day)
+                    )
+
+
 def add_pins(rota: RotaModel) -> None:
     """Assignments agreed beforehand (pins.csv) are kept as they are."""
     slot_of = {period.key: slot for slot, period in enumerate(rota.plan.slots)}
@@ -206,6 +238,7 @@ HARD_RULES = (
     add_weekend_limit,
     add_fixed_pools,
     add_one_pool_at_once,
+    add_pools_meet_turnaround,
     add_pins,
 )
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, Timezone, vText
 
 from pds_plan.io.run_folder import RunFolder
-from pds_plan.outputs.exports import LOCAL_TIME, as_run, write_files
+from pds_plan.outputs.rota_tables import LOCAL_TIME, as_run, write_files
 
 PARIS = ZoneInfo("Europe/Paris")
 UID_DOMAIN = "pds-plan"

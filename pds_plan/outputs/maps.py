@@ -35,7 +35,7 @@ from shapely.geometry import box
 from pds_plan.bundled import bundled_geo
 from pds_plan.domain.calendar import build_calendar
 from pds_plan.domain.demand import expected_exams_by_site
-from pds_plan.domain.model import Scenario, Site
+from pds_plan.domain.model import Scenario, Site, SiteKind
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.writers import atomic_write_bytes, refuse_to_overwrite
 
@@ -53,10 +53,12 @@ PNG_DPI = 200
 MARGIN_M = 30_000  # around the sites' bounding box
 CONTEXT_M = 250_000  # boundaries kept beyond the margin, so that an axes wider than the sites is still filled
 
-# Marker shape of each site kind; markers of the same area look about equally heavy.
-KIND_MARKERS = {"CHU": "s", "CHR": "D", "CH": "o", "clinique": "^"}
-KIND_LABELS = {"CHU": "CHU", "CHR": "CHR", "CH": "CH", "clinique": "clinic"}
-OTHER_MARKER = "P"
+# Marker shape of each site kind; markers of the same area look about equally heavy. A kind outside the four
+# (ESPIC, HIA, CLCC, or a label not recognised) gets a neutral hexagon, its labels named in the legend.
+OTHER_MARKER = "h"
+KIND_MARKERS = {"CHU": "s", "CHR": "D", "CH": "o", "clinique": "^", SiteKind.OTHER.value: OTHER_MARKER}
+KIND_LABELS = {"CHU": "CHU", "CHR": "CHR", "CH": "CH", "clinique": "clinic", SiteKind.OTHER.value: "other"}
+MAX_KIND_LABEL = 40  # characters of the legend line naming the labels of the OTHER sites
 NO_POOL_COLOUR = "#4c72b0"
 NON_PDS_COLOUR = "#b0b0b0"
 MIN_MARKER = 30.0  # points², the smallest PDS site
@@ -113,13 +115,20 @@ def _split_name(name: str) -> tuple[str, str]:
     return base.strip(), detail.strip()
 
 
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, and the French way planners type a date
+
+
 def parse_date(value: dt.date | str | None) -> dt.date | None:
+    """A --date as ISO (2027-01-15) or French (15/01/2027); anything else is a clean error naming the option."""
     if value is None or isinstance(value, dt.date):
         return value
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise InputError([Problem("--date", f"{value!r} is not a date (expected YYYY-MM-DD)")]) from None
+    for pattern in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(value.strip(), pattern).date()
+        except ValueError:
+            continue
+    expected = "expected YYYY-MM-DD or DD/MM/YYYY, e.g. 2027-01-15 or 15/01/2027"
+    raise InputError([Problem("--date", f"{value!r} is not a date ({expected})")])
 
 
 def coverage_of(scenario: Scenario, rota: pd.DataFrame | None = None, date: dt.date | str | None = None) -> Coverage:
@@ -565,7 +574,7 @@ def _draw_legends(
 ) -> None:
     handles: list[Line2D] = []
     for kind in [k for k in KIND_MARKERS if k in set(sites["kind"])] + sorted(set(sites["kind"]) - set(KIND_MARKERS)):
-        label = KIND_LABELS.get(kind, kind)
+        label = kind_legend_label(scenario, kind)
         handles.append(_handle(KIND_MARKERS.get(kind, OTHER_MARKER), "white", 8, f"{label} (PDS site)"))
     if not sites["pds"].all():
         handles.append(_handle("o", NON_PDS_COLOUR, 6, "site without PDS", edge="#808080"))
@@ -607,6 +616,18 @@ def _draw_legends(
         borderaxespad=0.0,
         alignment="left",
     )
+
+
+def kind_legend_label(scenario: Scenario, kind: str) -> str:
+    """The legend's name of a site kind; for OTHER, with the labels its sites were given ("other: ESPIC, HIA")."""
+    label = KIND_LABELS.get(kind, kind)
+    if kind != SiteKind.OTHER.value:
+        return label
+    given = sorted({s.kind_label for s in scenario.sites if s.kind == kind and s.kind_label})
+    if not given:
+        return label
+    text = f"{label}: {', '.join(given)}"
+    return text if len(text) <= MAX_KIND_LABEL else text[: MAX_KIND_LABEL - 1] + "…"
 
 
 def _handle(marker: str, colour: str, size: float, label: str, edge: str = "#202020") -> Line2D:

@@ -7,10 +7,8 @@ command line never touches pyplot: it draws on a bare `Figure` rendered by the A
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -162,11 +160,10 @@ def workload_matrix(run: RunFolder, scenario: Scenario | None = None) -> pd.Data
 
 
 def _home_sites_from_analysis(run: RunFolder) -> dict[str, str]:
-    path = run.path / "workload_radiologists.csv"
-    if not path.is_file():
+    table = run.tables.get("workload_radiologists")
+    if table is None or not len(table):
         return {}
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return dict(zip(table["radiologist_id"], table["home_site"], strict=True))
+    return dict(zip(table["radiologist_id"].astype(str), table["home_site"].astype(str), strict=True))
 
 
 def _week_label(monday: Any) -> str:  # a datetime.date (pandas-stubs types column labels as str)
@@ -243,19 +240,19 @@ def _ratio(value: float) -> str:
 def plot_fairness(
     scenario: Scenario,
     assignments: Iterable[Assignment],
-    baseline: Iterable[Assignment] | None = None,
+    baseline: Iterable[Assignment],
     ax: Axes | None = None,
+    ratios: tuple[float, float] | None = None,
 ) -> Axes:
     """Weighted load of each radiologist who may take PDS against their fair share, optimised rota and greedy
-    baseline side by side (baseline: `greedy_rota(scenario)` when not given), sorted by optimised load / fair share.
+    baseline side by side, sorted by optimised load / fair share; `ratios` (optimised, baseline max/min) from the
+    run's key figures when given.
 
     The bars of the optimised rota come first in `ax.containers`, then the baseline's: one pair per radiologist.
     """
-    if baseline is None:
-        from pds_plan.optimise.greedy import greedy_rota
-
-        baseline = greedy_rota(scenario).assignments
     frame, mine, theirs = fairness_table(scenario, assignments, baseline)
+    if ratios is not None:  # the run's key figures: the legend shows the very figure the panel and report show
+        mine, theirs = ratios
     n = len(frame)
     ax = _axes(ax, (A4_PORTRAIT[0], min(A4_PORTRAIT[1], 2.5 + 0.15 * n)))
     y = np.arange(n)
@@ -289,30 +286,13 @@ def plot_fairness(
 
 
 def pool_sla(run: RunFolder) -> tuple[pd.DataFrame, float]:
-    """Share of reports within the turnaround target per pool (exam-weighted over its duties) from
-    workload_periods.csv, and the target in minutes (analysis.json); InputError when `analyse` was not run."""
-    path = run.path / "workload_periods.csv"
-    if not path.is_file():
-        raise InputError(
-            [Problem(display_path(path), f"missing: run `pds-plan analyse {display_path(run.path)}` first")]
-        )
-    try:
-        periods = pd.read_csv(path, dtype={"pool_id": str}, keep_default_na=False)
-        exams = pd.to_numeric(periods["expected_exams"], errors="coerce").fillna(0.0)
-        share = pd.to_numeric(periods["sla_share"], errors="coerce")
-    except (KeyError, ValueError) as error:
-        raise InputError([Problem(display_path(path), f"unreadable ({error})")]) from None
-    periods = periods.assign(exams=exams, share=share, weighted=exams * share).dropna(subset=["share"])
-    grouped = periods.groupby("pool_id").agg(
-        duties=("share", "size"), exams=("exams", "sum"), weighted=("weighted", "sum"), plain=("share", "mean")
-    )
-    grouped["sla_share"] = (grouped["weighted"] / grouped["exams"].where(grouped["exams"] > 0)).fillna(grouped["plain"])
-    table = grouped.reset_index()[["pool_id", "duties", "exams", "sla_share"]]
-    target = DEFAULT_TARGET_MINUTES
-    metadata = run.path / "analysis.json"
-    if metadata.is_file():
-        with contextlib.suppress(ValueError, KeyError, TypeError):
-            target = float(json.loads(metadata.read_text(encoding="utf-8"))["sla"]["target_minutes"])
+    """Share of reports within the turnaround target per pool as the analysis measured it (its `workload_pools`
+    table), and the target in minutes; InputError when the run has no analysis."""
+    table = run.tables.get("workload_pools")
+    if table is None:
+        raise InputError([Problem(display_path(run.path), "has no turnaround analysis (workload_pools.csv)")])
+    target = float((run.analysis.get("sla") or {}).get("target_minutes", DEFAULT_TARGET_MINUTES))
+    table = table[["pool_id", "duties", "exams", "sla_share"]]
     return table.sort_values(["sla_share", "pool_id"], ascending=[False, True]).reset_index(drop=True), target
 
 
@@ -465,39 +445,35 @@ def output_format(out: Path) -> str:
     return fmt
 
 
-def write_plot(
-    kind: PlotKind | str,
-    run: RunFolder,
-    out: Path,
-    scenario: Scenario | None = None,
-    *,
-    month: str | None = None,
-    baseline: Iterable[Assignment] | None = None,
-    target: float = DEFAULT_SLA_TARGET,
-    force: bool = False,
-) -> Path:
-    """Draw one kind of plot of a run on an A4 figure and write it atomically; OutputExistsError without force.
+def draw_plot(kind: PlotKind | str, run: RunFolder, ax: Axes, month: str | None = None) -> Axes:
+    """Draw one kind of plot of a run on `ax`, from the run's own objects and figures."""
+    kind = PlotKind(kind)
+    scenario = run.scenario
+    target = run.figures.sla_target if run.figures is not None else DEFAULT_SLA_TARGET
+    if kind is PlotKind.WORKLOAD:
+        return plot_workload(run, scenario, ax=ax)
+    if kind is PlotKind.FAIRNESS:
+        if scenario is None:
+            raise InputError([Problem(display_path(run.path), "the fairness plot needs the run's scenario")])
+        figures = run.figures
+        ratios = None
+        if figures is not None and figures.fairness_max_over_min is not None:
+            ratios = (figures.fairness_max_over_min, figures.baseline_max_over_min or float("nan"))
+        return plot_fairness(scenario, run.assignments, run.baseline, ax=ax, ratios=ratios)
+    if kind is PlotKind.SLA:
+        return plot_sla(run, scenario, target=target, ax=ax)
+    return plot_calendar(run, month, scenario, ax=ax)
 
-    fairness needs the scenario (and recomputes the greedy baseline unless given); the others use it, when given,
-    for home sites, site names and the horizon.
-    """
+
+def write_plot(
+    kind: PlotKind | str, run: RunFolder, out: Path, *, month: str | None = None, force: bool = False
+) -> Path:
+    """Draw one kind of plot of a run on an A4 figure and write it atomically; OutputExistsError without force."""
     kind = PlotKind(kind)
     out = Path(out)
     fmt = output_format(out)
     refuse_to_overwrite(out, force)  # before the work, which may take seconds
     portrait = kind in (PlotKind.WORKLOAD, PlotKind.FAIRNESS)
     figure = Figure(figsize=A4_PORTRAIT if portrait else A4_LANDSCAPE, layout="constrained")
-    ax = figure.add_subplot()
-    if kind is PlotKind.WORKLOAD:
-        plot_workload(run, scenario, ax=ax)
-    elif kind is PlotKind.FAIRNESS:
-        if scenario is None:
-            raise InputError([Problem(display_path(run.path), "the fairness plot needs the scenario: pass --scenario")])
-        from pds_plan.io.rota import load_rota
-
-        plot_fairness(scenario, load_rota(run.path / "rota.csv", scenario), baseline, ax=ax)
-    elif kind is PlotKind.SLA:
-        plot_sla(run, scenario, target=target, ax=ax)
-    else:
-        plot_calendar(run, month, scenario, ax=ax)
+    draw_plot(kind, run, figure.add_subplot(), month)
     return atomic_write_bytes(out, figure_bytes(figure, fmt), force=force)

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from pds_plan.analysis.pool_design import PoolDesign, summary_rows
+from pds_plan.io.spreadsheet import csv_text
 from pds_plan.io.writers import atomic_write_text, refuse_to_overwrite
 
 POOL_FILES = ("pools.csv", "pools_summary.csv", "pools_design.json")
@@ -54,8 +55,8 @@ def design_metadata(design: PoolDesign) -> dict[str, Any]:
 def pool_design_texts(design: PoolDesign) -> dict[str, str]:
     """The text of each file of the design, by file name."""
     return {
-        "pools.csv": pools_frame(design).to_csv(index=False, lineterminator="\n"),
-        "pools_summary.csv": pd.DataFrame(summary_rows(design)).to_csv(index=False, lineterminator="\n"),
+        "pools.csv": csv_text(pools_frame(design)),
+        "pools_summary.csv": csv_text(pd.DataFrame(summary_rows(design))),
         "pools_design.json": json.dumps(design_metadata(design), indent=2, ensure_ascii=False) + "\n",
     }
 

@@ -16,12 +16,10 @@ is text typed by someone, and must never become markup in the reader's browser.
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import functools
 import html
 import io
-import json
 import math
 import struct
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -31,28 +29,23 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 from PIL import ImageChops
 
 from pds_plan.domain.calendar import build_calendar
 from pds_plan.domain.model import Scenario
+from pds_plan.domain.run import KeyFigures
 from pds_plan.errors import InputError, PdsPlanError, Problem, display_path
-from pds_plan.io.rota import load_rota
-from pds_plan.io.run_folder import RunFolder, load_run, load_run_scenario
+from pds_plan.io.run_folder import RunFolder
 from pds_plan.io.writers import atomic_write_text, refuse_to_overwrite
 from pds_plan.outputs.maps import render_map
 from pds_plan.outputs.plots import (
     A4_LANDSCAPE,
     A4_PORTRAIT,
-    DEFAULT_SLA_TARGET,
     PlotKind,
+    draw_plot,
     figure_bytes,
-    plot_calendar,
-    plot_fairness,
-    plot_sla,
-    plot_workload,
     short_site_names,
 )
 
@@ -109,6 +102,14 @@ STRINGS: dict[Language, dict[str, str]] = {
         "kpi_days_lost_detail": "jours de radiologue en semaine · {n} sans mutualisation",
         "kpi_sla": "Comptes rendus en moins de {minutes} min",
         "kpi_sla_detail": "objectif {target} · simulé, pondéré par les examens attendus",
+        "kpi_sla_worst": "Site le moins bien servi ({minutes} min)",
+        "kpi_sla_worst_detail": "{site} · {below} · région {region}",
+        "kpi_pools_ok": "tous les regroupements atteignent l'objectif de {target}",
+        "kpi_pools_below_1": "1 regroupement sous l'objectif de {target} : {names}",
+        "kpi_pools_below_n": "{n} regroupements sous l'objectif de {target} : {names}",
+        "kpi_excluded": "Radiologues sans astreinte possible",
+        "kpi_excluded_detail": "sur {n} : aucun site PDS ni pool entier dans leurs conventions · {ids}",
+        "kpi_excluded_none": "sur {n} : chacun peut prendre des astreintes",
         "kpi_missing": "analyse absente",
         "placeholder_costs": "Tarifs par défaut (provisoires) : à fixer dans la table [costs] du scénario.",
         "missing_analysis": "Les fichiers d'analyse manquent dans ce run : lancez {command} pour obtenir la charge, "
@@ -241,6 +242,14 @@ STRINGS: dict[Language, dict[str, str]] = {
         "kpi_days_lost_detail": "weekday radiologist-days · {n} without pooling",
         "kpi_sla": "Reports within {minutes} min",
         "kpi_sla_detail": "target {target} · simulated, weighted by expected exams",
+        "kpi_sla_worst": "Worst-served site ({minutes} min)",
+        "kpi_sla_worst_detail": "{site} · {below} · region {region}",
+        "kpi_pools_ok": "every grouping of sites meets the {target} target",
+        "kpi_pools_below_1": "1 grouping below the {target} target: {names}",
+        "kpi_pools_below_n": "{n} groupings below the {target} target: {names}",
+        "kpi_excluded": "Radiologists who cannot be on call",
+        "kpi_excluded_detail": "of {n}: credentialed for no PDS site or whole pool · {ids}",
+        "kpi_excluded_none": "of {n}: everyone can take on-call duties",
         "kpi_missing": "not analysed",
         "placeholder_costs": "Default (placeholder) tariffs: set them in the scenario's [costs] table.",
         "missing_analysis": "The analysis files are missing from this run: run {command} for workload, turnaround, "
@@ -564,49 +573,17 @@ ANALYSIS_COLUMNS = {
 }
 
 
-def read_analysis(folder: Path) -> Analysis:
-    """The analysis files of a run folder; missing ones stay None, unreadable ones are noted, never raised."""
-    found = Analysis()
-
-    def table(name: str, required: Sequence[str] = ()) -> pd.DataFrame | None:
-        path = folder / name
-        if not path.is_file():
-            return None
-        try:
-            frame = pd.read_csv(path, dtype={"site_id": str, "radiologist_id": str, "id": str, "home_site": str})
-        except (ValueError, OSError) as error:
-            found.unreadable.append((name, str(error).splitlines()[0] if str(error) else type(error).__name__))
-            return None
-        missing = [c for c in required if c not in frame.columns]
-        if missing:
-            found.unreadable.append((name, f"missing column(s) {', '.join(missing)}"))
-            return None
-        return frame
-
-    found.sites = table("workload_sites.csv", ANALYSIS_COLUMNS["workload_sites.csv"])
-    found.radiologists = table("workload_radiologists.csv", ANALYSIS_COLUMNS["workload_radiologists.csv"])
-    found.days_lost = table("daytime_days_lost.csv", ANALYSIS_COLUMNS["daytime_days_lost.csv"])
-    found.costs = table("costs.csv", ANALYSIS_COLUMNS["costs.csv"])
-    found.pools = table(POOLS_FILE)
-    metadata = folder / "analysis.json"
-    if metadata.is_file():
-        try:
-            loaded = json.loads(metadata.read_text(encoding="utf-8"))
-            found.metadata = loaded if isinstance(loaded, dict) else {}
-        except (ValueError, OSError) as error:
-            found.unreadable.append(("analysis.json", str(error)))
-    return found
-
-
-def _scenario_of(run: RunFolder) -> Scenario | None:
-    """The scenario the run was made from, when its manifest still points at a loadable one."""
-    path = run.scenario_file
-    if path is None:
-        return None
-    try:
-        return load_run_scenario(run, path)
-    except PdsPlanError:
-        return None
+def analysis_of(run: RunFolder) -> Analysis:
+    """The run's analysis tables, as the pipeline computed them."""
+    tables = run.tables
+    return Analysis(
+        sites=tables.get("workload_sites"),
+        radiologists=tables.get("workload_radiologists"),
+        days_lost=tables.get("daytime_days_lost"),
+        costs=tables.get("costs"),
+        metadata=dict(run.analysis),
+        pools=run.design_table,
+    )
 
 
 def _names(frame: pd.DataFrame, key: str, name: str) -> dict[str, str]:
@@ -677,38 +654,12 @@ def trimmed(png: bytes, pad: int = 24) -> bytes:
     return buffer.getvalue()
 
 
-def _existing_png(path: Path) -> bytes | None:
-    if not path.is_file():
-        return None
-    with contextlib.suppress(OSError):
-        data = path.read_bytes()
-        if data.startswith(PNG_SIGNATURE):
-            return data
-    return None
-
-
-def _draw(kind: PlotKind, run: RunFolder, scenario: Scenario | None, ax: Axes) -> None:
-    if kind is PlotKind.WORKLOAD:
-        plot_workload(run, scenario, ax=ax)
-    elif kind is PlotKind.FAIRNESS:
-        if scenario is None:
-            raise InputError([Problem(display_path(run.path), "the fairness plot needs the scenario")])
-        plot_fairness(scenario, load_rota(run.path / "rota.csv", scenario), ax=ax)
-    elif kind is PlotKind.SLA:
-        plot_sla(run, scenario, ax=ax)
-    else:
-        plot_calendar(run, None, scenario, ax=ax)
-
-
 def _render_plot(kind: PlotKind, run: RunFolder, scenario: Scenario | None, text: Formatter) -> Picture:
     if kind is PlotKind.FAIRNESS and scenario is None:
         return Picture(None, text.say("needs_scenario"))
-    if kind is PlotKind.SLA and not (run.path / "workload_periods.csv").is_file():
-        command = f"<code>pds-plan analyse {_e(display_path(run.path))}</code>"
-        return Picture(None, text.say("needs_analysis", command=command))
     figure = Figure(figsize=A4_PORTRAIT if kind in PORTRAIT_PLOTS else A4_LANDSCAPE, layout="constrained")
     try:
-        _draw(kind, run, scenario, figure.add_subplot())
+        draw_plot(kind, run, figure.add_subplot())
     except (PdsPlanError, ValueError, KeyError) as error:
         # A figure that cannot be drawn costs the reader one picture, not the whole report.
         return Picture(None, _e(_first_line(error)))
@@ -729,13 +680,10 @@ def _first_line(error: Exception) -> str:
 
 
 def images_of(run: RunFolder, scenario: Scenario | None, text: Formatter) -> dict[str, Picture]:
-    """map and the four plots: the run folder's PNG files when present, else drawn now."""
-    found: dict[str, Picture] = {}
-    data = _existing_png(run.path / "map.png")
-    found["map"] = Picture(data) if data else _render_map(run, scenario, text)
+    """map and the four plots, drawn from the run (never read back from files a run folder may hold)."""
+    found: dict[str, Picture] = {"map": _render_map(run, scenario, text)}
     for kind in PlotKind:
-        data = _existing_png(run.path / f"plot_{kind.value}.png")
-        found[kind.value] = Picture(data) if data else _render_plot(kind, run, scenario, text)
+        found[kind.value] = _render_plot(kind, run, scenario, text)
     return {name: Picture(trimmed(p.png)) if p.png else p for name, p in found.items()}
 
 
@@ -1018,24 +966,26 @@ def status_label(summary: Mapping[str, Any], text: Formatter) -> str:
     return _e(text.text.get(f"status.{status}", status))
 
 
-def kpis_of(run: RunFolder, analysis: Analysis, text: Formatter) -> list[Kpi]:
+def kpis_of(run: RunFolder, text: Formatter) -> list[Kpi]:
+    """The headline cards: the run's key figures (`analysis.figures`), the same ones the run panel and `compare`
+    show, rounded here for display only."""
+    figures = run.figures
+    if figures is None:
+        return [Kpi(text.say("kpi_status"), text.say("kpi_missing"), tone="none")]
     summary = run.summary
-    check = summary.get("rule_check") or {}
-    violations = check.get("violations")
-    proven = bool(summary.get("proven_optimal"))
-    status = str(summary.get("status") or "?")
     kpis = [
         Kpi(
             text.say("kpi_status"),
             status_label(summary, text),
-            f"<code>{_e(status)}</code> · " + text.say("kpi_proven" if proven else "kpi_not_proven"),
-            "ok" if proven else "",
+            f"<code>{_e(figures.status)}</code> · "
+            + text.say("kpi_proven" if figures.proven_optimal else "kpi_not_proven"),
+            "ok" if figures.proven_optimal else "",
         ),
         Kpi(
             text.say("kpi_check"),
-            _violations(violations, text),
+            _violations(figures.violations, text),
             text.say("kpi_check_detail"),
-            "none" if _float(violations) is None else ("ok" if _float(violations) == 0 else "bad"),
+            "ok" if figures.violations == 0 else "bad",
         ),
     ]
     wall = _float(summary.get("wall_time_seconds"))
@@ -1047,18 +997,16 @@ def kpis_of(run: RunFolder, analysis: Analysis, text: Formatter) -> list[Kpi]:
             "kpi_solve_detail",
             objective=text.number(summary.get("objective")),
             bound=text.number(summary.get("best_bound")),
-            gap=text.percent(summary.get("gap"), 1),
+            gap=text.percent(figures.gap, 1),
         )
         seconds = text.say("seconds", n=text.number(wall, 1)) if wall is not None else "–"
         kpis.append(Kpi(text.say("kpi_solve"), seconds, detail))
-    mine = (summary.get("fairness") or {}).get("spread_ratio_max_min")
-    baseline = ((summary.get("greedy_baseline") or {}).get("fairness") or {}).get("spread_ratio_max_min")
-    floor = (summary.get("fairness_floor") or {}).get("spread_ratio_at_least")
+    floor = figures.fairness_floor
     kpis.append(
         Kpi(
             text.say("kpi_fairness"),
-            text.number(mine, 2),
-            text.say("kpi_fairness_detail", baseline=text.number(baseline, 2))
+            text.number(figures.fairness_max_over_min, 2),
+            text.say("kpi_fairness_detail", baseline=text.number(figures.baseline_max_over_min, 2))
             + (text.say("kpi_fairness_floor", floor=text.number(floor, 2)) if floor is not None else ""),
         )
     )
@@ -1068,73 +1016,62 @@ def kpis_of(run: RunFolder, analysis: Analysis, text: Formatter) -> list[Kpi]:
         duties = len(covered[["date", "period", "radiologist_id"]].drop_duplicates())
         detail = text.say("kpi_duties_detail", n=text.number(len(rota)))
         kpis.append(Kpi(text.say("kpi_duties"), text.number(duties), detail))
-    kpis.extend(_analysis_kpis(analysis, text))
+    excluded = figures.radiologists_excluded
+    ids = ", ".join(figures.radiologists_excluded_ids)
+    kpis.append(
+        Kpi(
+            text.say("kpi_excluded"),
+            text.number(excluded),
+            text.say("kpi_excluded_detail", n=text.number(figures.radiologists), ids=_e(ids))
+            if excluded
+            else text.say("kpi_excluded_none", n=text.number(figures.radiologists)),
+            "warn" if excluded else "ok",
+        )
+    )
+    detail = text.say(
+        "kpi_cost_detail",
+        n=_nowrap(text.money(figures.cost_no_pooling_eur)),
+        diff=_nowrap(text.signed_money(figures.cost_total_eur - figures.cost_no_pooling_eur)),
+    )
+    kpis.append(Kpi(text.say("kpi_cost"), _e(text.money(figures.cost_total_eur)), detail))
+    kpis.append(
+        Kpi(
+            text.say("kpi_days_lost"),
+            text.number(figures.daytime_days_lost),
+            text.say("kpi_days_lost_detail", n=text.number(figures.daytime_days_lost_without_pooling)),
+        )
+    )
+    kpis.append(_sla_kpi(figures, text))
     return kpis
 
 
-def _analysis_kpis(analysis: Analysis, text: Formatter) -> list[Kpi]:
-    missing = text.say("kpi_missing")
-    minutes = _minutes(_target_minutes(analysis), text)
-    found: list[Kpi] = []
-
-    region = _region(analysis)
-    if region:
-        detail = text.say(
-            "kpi_cost_detail",
-            n=_nowrap(text.money(region.get("no_pooling_total"))),
-            diff=_nowrap(text.signed_money(region.get("difference"))),
-        )
-        found.append(Kpi(text.say("kpi_cost"), _e(text.money(region.get("total"))), detail))
+def _sla_kpi(figures: KeyFigures, text: Formatter) -> Kpi:
+    """The turnaround headline: the worst-served site and how many groupings of sites miss the run's own target."""
+    minutes = _minutes(figures.sla_minutes, text)
+    label = text.say("kpi_sla_worst", minutes=minutes)
+    if figures.worst_site_sla_share is None:
+        return Kpi(label, text.say("kpi_missing"), tone="none")
+    target = text.percent(figures.sla_target, 0)
+    below = figures.pools_below_target
+    if below == 0:
+        pools = text.say("kpi_pools_ok", target=target)
     else:
-        found.append(Kpi(text.say("kpi_cost"), missing, tone="none"))
-
-    lost = analysis.days_lost
-    if lost is not None:
-        pooled = pd.to_numeric(lost["days_lost"], errors="coerce").sum()
-        without = pd.to_numeric(lost["days_lost_without_pooling"], errors="coerce").sum()
-        found.append(Kpi(text.say("kpi_days_lost"), text.number(pooled),
-                         text.say("kpi_days_lost_detail", n=text.number(without))))  # fmt: skip
-    else:
-        found.append(Kpi(text.say("kpi_days_lost"), missing, tone="none"))
-
-    share = regional_sla_share(analysis)
-    label = text.say("kpi_sla", minutes=minutes)
-    if share is not None:
-        detail = text.say("kpi_sla_detail", target=text.percent(DEFAULT_SLA_TARGET, 0))
-        found.append(Kpi(label, text.percent(share), detail, "ok" if share >= DEFAULT_SLA_TARGET else "warn"))
-    else:
-        found.append(Kpi(label, missing, tone="none"))
-    return found
+        names = "; ".join(figures.pools_below_target_names)
+        pools = text.say("kpi_pools_below_1" if below == 1 else "kpi_pools_below_n", n=str(below), target=target,
+                         names=_e(names))  # fmt: skip
+    detail = text.say(
+        "kpi_sla_worst_detail",
+        site=_e(figures.worst_site_name or figures.worst_site or ""),
+        below=pools,
+        region=text.percent(figures.regional_sla_share),
+    )
+    tone = "ok" if figures.worst_site_sla_share >= figures.sla_target and below == 0 else "warn"
+    return Kpi(label, text.percent(figures.worst_site_sla_share), detail, tone)
 
 
 def _nowrap(value: str) -> str:
     """A figure kept on one line: browsers may break a line after the sign of "+€60,024"."""
     return f'<span class="nowrap">{_e(value)}</span>'
-
-
-def _region(analysis: Analysis) -> dict[str, Any]:
-    if analysis.costs is not None:
-        rows = analysis.costs[analysis.costs["scope"] == "region"].to_dict("records")
-        if rows:
-            return {str(k): v for k, v in rows[0].items()}
-    region = analysis.metadata.get("region")
-    return dict(region) if isinstance(region, dict) else {}
-
-
-def regional_sla_share(analysis: Analysis) -> float | None:
-    """Share of all the region's reports within the target: the sites' shares weighted by their expected exams
-    (each exam counts once, whichever site it is read for)."""
-    sites = analysis.sites
-    if sites is None:
-        return None
-    exams = pd.to_numeric(sites["expected_exams"], errors="coerce")
-    shares = pd.to_numeric(sites["sla_share_within_target"], errors="coerce")
-    known = exams.notna() & shares.notna()
-    total = float(exams[known].sum())
-    if total <= 0:
-        mean = shares.mean()
-        return None if pd.isna(mean) else float(mean)
-    return float((exams[known] * shares[known]).sum() / total)
 
 
 def _placeholder_costs(analysis: Analysis) -> bool:
@@ -1270,19 +1207,22 @@ def _tables(analysis: Analysis, names: Names, scenario: Scenario | None, text: F
 # ---------------------------------------------------------------------------------------------------------- entry
 
 
-def render_report(
-    run: RunFolder | Path | str, lang: Language | str = Language.FR, scenario: Scenario | None = None
-) -> str:
-    """The HTML report of a run folder, as text: French by default, `lang="en"` for English.
+def _read(folder: Path | str) -> RunFolder:
+    from pds_plan.io.run_store import folder_view, read_run  # the whole run: scenario, tables, key figures
 
-    `scenario` defaults to the one the run's manifest records, when it can still be loaded; without it the report
-    is drawn from the run files alone (no fairness plot or map unless the run folder already holds them).
+    return folder_view(read_run(folder), folder)
+
+
+def render_report(run: RunFolder | Path | str, lang: Language | str = Language.FR) -> str:
+    """The HTML report of a run, as text: French by default, `lang="en"` for English. Everything in it comes from
+    the run (`pds_plan.io.run_store.folder_view`): its scenario, tables and key figures; nothing is solved. A path
+    is read through the run store first (a convenience for notebooks).
     """
-    loaded = run if isinstance(run, RunFolder) else load_run(run)
+    loaded = run if isinstance(run, RunFolder) else _read(run)
+    run = loaded
     text = Formatter(language_of(lang))
-    if scenario is None:
-        scenario = _scenario_of(loaded)
-    analysis = read_analysis(loaded.path)
+    scenario = run.scenario
+    analysis = analysis_of(loaded)
     names = names_of(loaded, scenario)
     facts = facts_of(loaded, scenario, analysis)
 
@@ -1300,7 +1240,7 @@ def render_report(
         [
             _header(loaded, facts, text),
             _facts(facts, text),
-            _kpis(kpis_of(loaded, analysis, text), notes, text),
+            _kpis(kpis_of(loaded, text), notes, text),
             _optimiser(loaded, text),
             _figures(images_of(loaded, scenario, text), facts, text),
             _tables(analysis, names, scenario, text),
@@ -1323,15 +1263,11 @@ def output_path(out: Path | str) -> Path:
 
 
 def write_report(
-    run: RunFolder | Path | str,
-    out: Path | str,
-    lang: Language | str = Language.FR,
-    scenario: Scenario | None = None,
-    force: bool = False,
+    run: RunFolder | Path | str, out: Path | str, lang: Language | str = Language.FR, force: bool = False
 ) -> Path:
     """Write the report atomically; OutputExistsError when `out` exists, unless `force` (checked before the work,
     which may draw figures for seconds)."""
     path = output_path(out)
     language = language_of(lang)
     refuse_to_overwrite(path, force)
-    return atomic_write_text(path, render_report(run, language, scenario), force=force)
+    return atomic_write_text(path, render_report(run, language), force=force)

@@ -12,6 +12,7 @@ import pandas as pd
 from pds_plan.analysis.cost import Costs
 from pds_plan.analysis.workload import Workload
 from pds_plan.errors import OutputExistsError, display_path
+from pds_plan.io.spreadsheet import csv_text
 from pds_plan.io.writers import atomic_write_text
 
 REPORT_FILES = (
@@ -44,8 +45,7 @@ def _csv(frame: pd.DataFrame, digits: int, exceptions: Mapping[str, int] | None 
     for column in rounded.columns:
         if pd.api.types.is_float_dtype(rounded[column]):
             rounded[column] = rounded[column].round((exceptions or {}).get(column, digits))
-    text: str = rounded.to_csv(index=False, lineterminator="\n")
-    return text
+    return csv_text(rounded)
 
 
 def report_texts(report: Workload, costs: Costs, metadata: Mapping[str, Any]) -> dict[str, str]:

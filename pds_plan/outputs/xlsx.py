@@ -1,6 +1,6 @@
 """The rota as an Excel workbook: a summary sheet, the planner's grid month by month, and the rota in long form.
 
-Every text goes into a string cell, neutralised against formula injection (outputs/exports.py): openpyxl would
+Every text goes into a string cell, neutralised against formula injection (io/spreadsheet.py): openpyxl would
 otherwise store text beginning with `=` as a formula, and text such as `#N/A` as an error value.
 """
 
@@ -21,8 +21,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pds_plan.io.run_folder import RunFolder
+from pds_plan.io.spreadsheet import neutralise
 from pds_plan.io.writers import atomic_write_bytes
-from pds_plan.outputs.exports import GRID_KEY_COLUMNS, CellLabel, as_run, grid_frame, long_frame, neutralise
+from pds_plan.outputs.rota_tables import GRID_KEY_COLUMNS, CellLabel, as_run, grid_frame, long_frame
 
 SUMMARY_SHEET = "Summary"
 ROTA_SHEET = "Rota"

@@ -106,6 +106,12 @@ def solve(
 
     Raises InfeasibleError with an explanation when no rota can satisfy every hard rule.
     """
+    if scenario.turnaround_limits is None:
+        # Without pools.csv the optimiser forms pools itself; they must keep the turnaround target. Imported here:
+        # the simulation's imports are not needed by a scenario with pools.
+        from pds_plan.analysis.pool_design import with_turnaround_limits
+
+        scenario = with_turnaround_limits(scenario)
     called = time.monotonic()
     options = options or SolveOptions()
     if method not in METHODS:

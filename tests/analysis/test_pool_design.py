@@ -19,10 +19,14 @@ from pds_plan.analysis.pool_design import (
     candidate_pools,
     design_pools,
     radiologist_capacity,
+    sla_cache,
     summary_rows,
+    turnaround_limits,
+    with_turnaround_limits,
 )
-from pds_plan.analysis.sla import simulate_pool
+from pds_plan.analysis.sla import DEFAULT_REPLICATIONS, simulate_pool
 from pds_plan.bundled import bundled_scenarios
+from pds_plan.domain.model import PeriodKind, PoolMember, Reading, Volume
 
 TINY_SITES = ["nancy", "metz", "verdun"]
 
@@ -168,3 +172,111 @@ def test_radiologists_who_can_read_no_chosen_pool_are_named(tiny):
         dataclasses.replace(tiny, radiologists=(*tiny.radiologists, only_metz)), DesignSettings(sla_target=0.5)
     )
     assert design.idle_radiologists() == ("R9",)
+
+
+# --- turnaround limits: which groupings the optimiser may not form itself -------------------------------------
+
+
+def two_busy_two_quiet(tiny, staff=None):
+    """Tiny with its clinic given PDS, the package's reading minutes (a CT in 10 + 2) and night volumes chosen so
+    that (seed 0, 400 replications) Nancy and Metz, 8 CT a night each, keep 97 % alone but 92 % together, while
+    Verdun and the clinic, 1 CT each, keep 99 % together and 96 % with either busy site."""
+    sites = tuple(dataclasses.replace(s, pds=True) for s in tiny.sites)
+    volumes = tuple(
+        Volume(s, "CT", PeriodKind.NIGHT, n) for s, n in (("nancy", 8), ("metz", 8), ("verdun", 1), ("pont", 1))
+    )
+    everything = frozenset(s.site_id for s in sites)
+    staff = staff or {f"R{i}": everything for i in range(1, 7)}  # enough to staff any design over two weeks
+    radiologists = tuple(
+        dataclasses.replace(tiny.radiologists[0], radiologist_id=r, sites=frozenset(credentials))
+        for r, credentials in staff.items()
+    )
+    rules = dataclasses.replace(tiny.rules, self_formed_pools_meet_target=True)
+    return dataclasses.replace(
+        tiny, sites=sites, volumes=volumes, reading=Reading(), radiologists=radiologists, rules=rules
+    )
+
+
+def test_two_busy_sites_together_miss_the_target_and_a_quiet_pair_keeps_it(tiny):
+    scenario = two_busy_two_quiet(tiny)
+    cache = sla_cache(scenario)
+    limits = turnaround_limits(scenario, cache=cache)
+    assert (limits.target_minutes, limits.target_share) == (30, 0.95)
+    assert limits.below_target == (("metz", "nancy"),)
+    night = {sites: r.share_within_target for (sites, kind), r in cache.results.items() if kind is PeriodKind.NIGHT}
+    assert night[("metz", "nancy")] < 0.95 <= night[("pont", "verdun")]
+    # Triples holding Nancy + Metz are forbidden already and not simulated; the others meet the target.
+    assert ("metz", "nancy", "verdun") not in night and night[("nancy", "pont", "verdun")] >= 0.95
+
+
+def test_only_groupings_some_radiologist_may_read_are_simulated(tiny):
+    # Nobody reads Nancy and Metz together: no limit, and their pair is not simulated.
+    staff = {"R1": {"nancy", "verdun", "pont"}, "R2": {"metz", "verdun", "pont"}}
+    scenario = two_busy_two_quiet(tiny, staff)
+    cache = sla_cache(scenario)
+    assert turnaround_limits(scenario, cache=cache).below_target == ()
+    assert {key[0] for key in cache.results} == {
+        ("nancy", "verdun"), ("nancy", "pont"), ("pont", "verdun"), ("nancy", "pont", "verdun"),
+        ("metz", "verdun"), ("metz", "pont"), ("metz", "pont", "verdun"),
+    }  # fmt: skip
+
+
+def test_a_shared_cache_simulates_each_grouping_once(tiny):
+    scenario = two_busy_two_quiet(tiny)
+    cache = sla_cache(scenario)
+    turnaround_limits(scenario, cache=cache)
+    calls = cache.calls
+    assert turnaround_limits(scenario, cache=cache).below_target == (("metz", "nancy"),) and cache.calls == calls
+    design = design_pools(scenario, DesignSettings(min_radiologists=1), cache=cache)
+    pair = next(
+        f
+        for f in candidate_pools(scenario, DesignSettings(min_radiologists=1), ["verdun", "pont"])[0]
+        if len(f.site_ids) == 2
+    )
+    # The design simulated only what the limits had not (sites alone, the kinds without exams) ...
+    assert cache.calls > calls and all(
+        len(sites) == 1 or kind is not PeriodKind.NIGHT for sites, kind in list(cache.results)[calls:]
+    )
+    # ... and its figures are the cache's, the same as a design run on its own.
+    assert pair.sla[PeriodKind.NIGHT] == cache.results[(("pont", "verdun"), PeriodKind.NIGHT)]
+    assert design.settings.replications == DEFAULT_REPLICATIONS == 400
+
+
+def test_a_cache_simulating_otherwise_than_the_design_asks_is_refused(tiny):
+    scenario = two_busy_two_quiet(tiny)
+    with pytest.raises(ValueError, match="replications"):
+        turnaround_limits(scenario, cache=sla_cache(scenario, DesignSettings(replications=50)))
+
+
+def test_limits_are_attached_only_without_pools_and_with_the_switch_on(tiny):
+    scenario = two_busy_two_quiet(tiny)
+    assert with_turnaround_limits(scenario).turnaround_limits == turnaround_limits(scenario)
+    off = dataclasses.replace(scenario, rules=dataclasses.replace(scenario.rules, self_formed_pools_meet_target=False))
+    assert with_turnaround_limits(off) is off and off.turnaround_limits is None
+    pooled = dataclasses.replace(scenario, pools=(PoolMember("P", "verdun"), PoolMember("P", "pont")))
+    assert with_turnaround_limits(pooled) is pooled
+
+
+def read_together(assignments):
+    """The sets of sites each radiologist reads at once (a date and period kind), as the rota has them."""
+    together: dict[tuple, set[str]] = {}
+    for a in assignments:
+        together.setdefault((a.date, a.period, a.radiologist_id), set()).add(a.site_id)
+    return list(together.values())
+
+
+def test_solve_without_pools_forms_none_below_the_target(tiny):
+    from pds_plan.optimise.rota_model import SolveOptions
+    from pds_plan.runs import solve
+
+    scenario = two_busy_two_quiet(tiny)
+    result = solve(scenario, SolveOptions(time_limit=3, workers=1))
+    assert result.scenario.turnaround_limits == turnaround_limits(scenario)
+    assert result.violations == () and not result.greedy.uncovered
+    assert not any({"nancy", "metz"} <= sites for sites in read_together(result.assignments))
+    assert any(len(sites) > 1 for sites in read_together(result.assignments))  # it still pools the others
+    # With the rule off, the same scenario's greedy rota reads the two busy sites together.
+    off = dataclasses.replace(scenario, rules=dataclasses.replace(scenario.rules, self_formed_pools_meet_target=False))
+    free = solve(off, method="greedy")
+    assert free.scenario.turnaround_limits is None
+    assert any({"nancy", "metz"} <= sites for sites in read_together(free.assignments))

@@ -25,6 +25,7 @@ import pytest
 from pds_plan import load_scenario
 from pds_plan.analysis.profile import DEFAULT_PROFILE
 from pds_plan.analysis.sla import (
+    DEFAULT_REPLICATIONS,
     QueueRun,
     mixture_sampler,
     ratio_confidence_interval,
@@ -195,15 +196,15 @@ def test_more_sites_mean_a_worse_sla(tiny):
 def test_tiny_pool_figures(tiny):
     result = simulate_pool(tiny, ["nancy", "metz", "verdun"], NIGHT)
     assert result.site_ids == ("nancy", "metz", "verdun")
-    assert result.replications == 200
+    assert result.replications == DEFAULT_REPLICATIONS == 400  # the pool design's too
     assert result.target_minutes == 30
     # 18 CT (15 + 3 min) and 9 XR (5 + 3 min) a night: 396 reading minutes; the busiest slot (20:30-22:30) gets
     # the largest default weight, 1.75 / 13.7 of the night.
     assert result.expected_exams == pytest.approx(27.0)
     assert result.peak_utilisation == pytest.approx(396 * max(DEFAULT_PROFILE.night) / 60)
     assert result.peak_utilisation == pytest.approx(0.8431, abs=1e-4)
-    # Simulated exams ~ Poisson(200 × 27).
-    assert abs(result.exams_simulated - 200 * 27) <= Z * math.sqrt(200 * 27)
+    # Simulated exams ~ Poisson(400 × 27).
+    assert abs(result.exams_simulated - 400 * 27) <= Z * math.sqrt(400 * 27)
     assert result.share_ci[0] <= result.share_within_target <= result.share_ci[1]
     assert result.share_within_target <= result.share_within_target_if_idle
     assert result.p50_minutes <= result.p90_minutes

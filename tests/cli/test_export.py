@@ -1,5 +1,6 @@
 import csv
 import io
+import shutil
 from pathlib import Path
 
 import icalendar
@@ -47,9 +48,7 @@ def test_xlsx_and_ics_exports(tiny_run, tmp_path):
 
 def test_all_formats_go_to_the_run_folder_by_default(tiny_run, tmp_path):
     run = tmp_path / "run"
-    run.mkdir()
-    for name in ("rota.csv", "rota_by_radiologist.csv", "summary.json", "manifest.json"):
-        (run / name).write_bytes((tiny_run / name).read_bytes())
+    shutil.copytree(tiny_run, run)
     result = export(str(run), "--format", "all", "--cells", "id")
     assert result.exit_code == 0, result.output
     assert {p.name for p in (run / "exports").iterdir()} == {"rota_long.csv", "rota_grid.csv", "rota.xlsx", "calendars"}

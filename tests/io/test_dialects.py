@@ -1,9 +1,10 @@
 """The same tables written in any accepted CSV dialect load into exactly the same Scenario objects.
 
-Accepted dialects (DOMAIN.md "Input contract"): `,` or `;` separator, UTF-8 with or without BOM or Windows-1252,
-decimal comma or point, booleans as true/false, TRUE/FALSE, oui/non or 1/0, stray spaces around values and column
-names, any column-name case and order, CRLF or LF line endings. Values holding the separator (decimal commas in a
-comma file, `;`-lists in a semicolon file, names with either) are quoted, as Excel and the csv module do.
+Accepted dialects (docs/input-contract.md "Accepted dialects"): `,` or `;` separator, UTF-8 with or without BOM
+or Windows-1252, decimal comma or point, booleans as true/false, TRUE/FALSE, oui/non or 1/0, stray spaces around
+values and column names, any column-name case and order, CRLF or LF line endings. Values holding the separator
+(decimal commas in a comma file, `;`-lists in a semicolon file, names with either) are quoted, as Excel and the csv
+module do.
 """
 
 from __future__ import annotations

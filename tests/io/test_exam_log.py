@@ -157,14 +157,14 @@ def test_header_only_log_is_an_error(tmp_path):
 
 def test_problems_of_sites_csv_and_of_the_log_come_together_without_repeating(tmp_path):
     sites = write(
-        tmp_path, SITES.read_text().replace("metz,CHR Metz (test),CHR", "metz,CHR Metz (test),CHRU"), "sites.csv"
+        tmp_path, SITES.read_text().replace("metz,CHR Metz (test),CHR,57", "metz,CHR Metz (test),CHR,5X"), "sites.csv"
     )
     log = write(
         tmp_path,
         "site_id,modality,timestamp\nmetz,CT,2027-01-09T14:30\ntoul,CT,2027-01-09T14:30\nnancy,CT,demain\n",
     )
     reported = problems(log, sites)
-    assert reported[0].startswith("sites.csv:3: column 'kind': 'CHRU' is not one of")
+    assert reported[0].startswith("sites.csv:3: column 'departement'")
     # metz's own row failed: the log's rows naming it are not errors a second time; toul is unknown.
     assert reported[1:] == [
         "exams.csv:3: column 'site_id': unknown site 'toul' (not in sites.csv)",

@@ -105,3 +105,15 @@ def test_carried_over_balances_are_read_and_checked(tmp_path):
         load_scenario(folder / "scenario.toml")
     (problem,) = caught.value.problems
     assert (Path(problem.file).name, problem.row, problem.column) == ("balances.csv", 3, "radiologist_id")
+
+
+def test_the_self_formed_pools_switch_is_read_and_checked(tmp_path, tiny):
+    assert tiny.rules.self_formed_pools_meet_target is False  # tiny turns it off (see its scenario.toml)
+    folder = copy_tiny(tmp_path)
+    toml = (folder / "scenario.toml").read_text()
+    (folder / "scenario.toml").write_text(toml.replace("self_formed_pools_meet_target = false\n", ""))
+    assert load_scenario(folder / "scenario.toml").rules.self_formed_pools_meet_target is True  # the default
+    (folder / "scenario.toml").write_text(toml.replace("meet_target = false", 'meet_target = "no"'))
+    with pytest.raises(InputError) as error:
+        load_scenario(folder / "scenario.toml")
+    assert "[rules] self_formed_pools_meet_target: 'no' is not true or false" in str(error.value)

@@ -1,7 +1,7 @@
 """Tiny hand-made scenarios and a harness that builds a CP-SAT model holding only the rules under test.
 
-DESIGN.md: OR-Tools has no constraint verifier, so each rule is tested on a model holding only that rule, with a few
-literals fixed, asserting feasible / infeasible (or the exact penalty of a soft rule).
+OR-Tools has no constraint verifier (docs/rules.md "Hard rules"), so each rule is tested on a model holding only
+that rule, with a few literals fixed, asserting feasible / infeasible (or the exact penalty of a soft rule).
 
 The helpers are fixtures (`make`, `harness`) rather than importable functions: the test folders have no
 `__init__.py`, so a test module cannot import its conftest reliably.

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from pds_plan.domain.model import PeriodKind as K
-from pds_plan.domain.model import Pin, PoolMember
+from pds_plan.domain.model import Pin, PoolMember, TurnaroundLimits
 from pds_plan.errors import InfeasibleError
 from pds_plan.optimise.explain import explain_infeasibility, precheck
 from pds_plan.optimise.rota_model import SolveOptions
@@ -103,6 +103,15 @@ def test_explain_names_the_pin_that_breaks_the_rest_rule(make):
     assert len(reasons) == 1
     # Both pins and the rest rule are needed for the conflict (coverage is not, but CP-SAT's core need not be minimal).
     assert "the agreed assignment of R1 at A" in reasons[0] and "R1 rests at least 11 h" in reasons[0]
+
+
+def test_a_grouping_below_the_turnaround_target_that_only_one_reader_could_cover_is_named(make):
+    limits = TurnaroundLimits(target_minutes=30, target_share=0.95, below_target=(("A", "B"),))
+    scenario = make.scenario(sites="AB", radiologists={"R1": "AB"}, days=1, turnaround_limits=limits)
+    with pytest.raises(InfeasibleError) as raised:
+        solve(scenario, QUICK, explain_time_limit=10)
+    assert "R1 reads no grouping of sites that misses the turnaround target in 2027-01" in raised.value.explanation[0]
+    assert any("self_formed_pools_meet_target = false" in s for s in raised.value.suggestions)
 
 
 # --- runs.solve and the CLI -------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import datetime as dt
 
 from pds_plan.check import check_rota
 from pds_plan.domain.model import PeriodKind as K
-from pds_plan.domain.model import Pin, PoolMember
+from pds_plan.domain.model import Pin, PoolMember, TurnaroundLimits
 from pds_plan.optimise.greedy import greedy_rota
 
 MON, TUE, WED, THU, FRI = (dt.date(2027, 1, 4) + dt.timedelta(days=i) for i in range(5))
@@ -65,6 +65,16 @@ def test_greedy_leaves_a_fourth_site_uncovered_rather_than_read_four_at_once(mak
     scenario = make.scenario(sites="ABCD", radiologists={"R1": "ABCD"}, days=1)
     rota = greedy_rota(scenario)
     assert len(rota.assignments) == 3 and [p.site_id for p in rota.uncovered] == ["D"]
+    assert [v.rule for v in check_rota(scenario, rota.assignments)] == ["coverage"]
+
+
+def test_greedy_leaves_a_site_uncovered_rather_than_complete_a_grouping_below_the_turnaround_target(make):
+    limits = TurnaroundLimits(target_minutes=30, target_share=0.95, below_target=(("A", "B"),))
+    scenario = make.scenario(sites="ABC", radiologists={"R1": "ABC"}, days=1, turnaround_limits=limits)
+    rota = greedy_rota(scenario)
+    # Every site has one possible reader, so they go in id order: A, then B (refused), then C (allowed with A).
+    assert [(a.site_id, a.radiologist_id) for a in rota.assignments] == [("A", "R1"), ("C", "R1")]
+    assert [p.site_id for p in rota.uncovered] == ["B"]
     assert [v.rule for v in check_rota(scenario, rota.assignments)] == ["coverage"]
 
 

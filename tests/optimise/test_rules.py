@@ -12,7 +12,7 @@ import pytest
 
 from pds_plan.check import check_rota
 from pds_plan.domain.model import PeriodKind as K
-from pds_plan.domain.model import Pin, PoolMember
+from pds_plan.domain.model import Pin, PoolMember, TurnaroundLimits
 from pds_plan.domain.rota import Assignment
 from pds_plan.optimise.greedy import greedy_rota
 from pds_plan.optimise.rules import (
@@ -25,6 +25,7 @@ from pds_plan.optimise.rules import (
     add_one_pool_at_once,
     add_peak_capacity,
     add_pins,
+    add_pools_meet_turnaround,
     add_rest_between_blocks,
     add_weekend_limit,
 )
@@ -44,6 +45,7 @@ def test_every_hard_rule_has_its_test_here():
         add_weekend_limit,
         add_fixed_pools,
         add_one_pool_at_once,
+        add_pools_meet_turnaround,
         add_pins,
     }
     assert set(HARD_RULES) == tested
@@ -391,6 +393,72 @@ def test_one_pool_at_once_agrees_with_the_checker_and_greedy(make, harness):
     greedy = greedy_rota(scenario)
     assert not greedy.uncovered
     assert "one_pool" not in {v.rule for v in check_rota(scenario, list(greedy.assignments))}
+
+
+# --- self-formed pools keep the turnaround target ---------------------------------------------------------------
+
+
+def _turnaround(make, days=2, radiologists=None):
+    """A and B together miss the target (set by hand here, as the simulation would find it); A + C and B + C do not."""
+    limits = TurnaroundLimits(target_minutes=30, target_share=0.95, below_target=(("A", "B"),))
+    return make.scenario(sites="ABC", radiologists=radiologists, days=days, turnaround_limits=limits)
+
+
+def test_turnaround_allows_a_grouping_that_keeps_the_target(make, harness):
+    h = harness(_turnaround(make), [add_pools_meet_turnaround])
+    assert h.fix("R1", MON, K.NIGHT, "A").fix("R1", MON, K.NIGHT, "C").feasible()
+
+
+def test_turnaround_refuses_a_grouping_below_the_target(make, harness):
+    h = harness(_turnaround(make), [add_pools_meet_turnaround])
+    assert not h.fix("R1", MON, K.NIGHT, "A").fix("R1", MON, K.NIGHT, "B").feasible()
+
+
+def test_turnaround_refuses_any_larger_grouping_holding_one_below_the_target(make, harness):
+    h = harness(_turnaround(make), [add_pools_meet_turnaround])
+    for site in "ABC":
+        h.fix("R1", MON, K.NIGHT, site)
+    assert not h.feasible()
+
+
+def test_turnaround_allows_the_sites_of_a_grouping_at_different_times_or_by_different_readers(make, harness):
+    h = harness(_turnaround(make), [add_pools_meet_turnaround])
+    assert h.fix("R1", MON, K.NIGHT, "A").fix("R1", TUE, K.NIGHT, "B").fix("R2", MON, K.NIGHT, "B").feasible()
+
+
+def test_turnaround_rule_is_off_without_limits(make, harness):
+    h = harness(make.scenario(sites="ABC", days=1), [add_pools_meet_turnaround])
+    assert h.fix("R1", MON, K.NIGHT, "A").fix("R1", MON, K.NIGHT, "B").feasible()
+
+
+def test_turnaround_agrees_with_the_checker_and_greedy(make, harness):
+    scenario = _turnaround(make, days=1)
+    # R1 reads A + B on Monday night, which the model refuses and the checker reports; then R2 reads B + C.
+    rota = {(MON, K.NIGHT, "A"): "R1", (MON, K.NIGHT, "B"): "R1", (MON, K.NIGHT, "C"): "R2"}
+    assert harness(scenario, [add_pools_meet_turnaround]).assign(rota).feasible() is False
+    violations = check_rota(scenario, [Assignment(*key, r) for key, r in rota.items()])
+    assert [(v.rule, v.radiologist_id, v.when.date()) for v in violations] == [("turnaround", "R1", MON)]
+    assert violations[0].message == (
+        "R1 reads site A, site B together on 2027-01-04 night: this grouping misses 95 % of reports within 30 min"
+    )
+    rota[(MON, K.NIGHT, "B")] = "R2"
+    assert harness(scenario, [add_pools_meet_turnaround]).assign(rota).feasible()
+    assert check_rota(scenario, [Assignment(*key, r) for key, r in rota.items()]) == []
+    # Without the rule the greedy baseline pools A and B (R1 and R2 take every site in turn); with it, never.
+    # Four readers of every site: two a night, each every other night, cover A and B apart.
+    staff = {r: "ABC" for r in ("R1", "R2", "R3", "R4")}
+    assert _read_together(greedy_rota(make.scenario(sites="ABC", radiologists=staff, days=7)), "A", "B")
+    week = _turnaround(make, days=7, radiologists=staff)
+    greedy = greedy_rota(week)
+    assert not greedy.uncovered and not _read_together(greedy, "A", "B")
+    assert check_rota(week, list(greedy.assignments)) == []
+
+
+def _read_together(rota, *sites):
+    by_reader: dict[tuple, set[str]] = {}
+    for a in rota.assignments:
+        by_reader.setdefault((a.date, a.period, a.radiologist_id), set()).add(a.site_id)
+    return any(set(sites) <= together for together in by_reader.values())
 
 
 # --- pins -------------------------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import ast
 import csv
 import io
 import shutil
@@ -12,8 +13,6 @@ from pds_plan.outputs.exports import (
     LONG_CSV,
     export_run,
     grid_frame,
-    neutralise,
-    neutralise_frame,
     render_csv,
     site_labels,
 )
@@ -51,34 +50,6 @@ def read_csv(data: bytes, separator: str = ",") -> list[list[str]]:
 def rota_rows(run: Path) -> list[dict[str, str]]:
     with (run / "rota.csv").open(encoding="utf-8", newline="") as stream:
         return list(csv.DictReader(stream))
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
-        ("+33 6 12", "'+33 6 12"),
-        ("-Dr B", "'-Dr B"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\t=1", "'\t=1"),
-        ("Dr =B", "Dr =B"),
-        ("-3.5", "-3.5"),  # a negative number read from a CSV is a number, not a formula
-        ("+2", "+2"),
-        (-3.5, -3.5),
-        (-2, -2),
-        ("", ""),
-    ],
-)
-def test_neutralise_only_text_that_a_spreadsheet_would_run(value, expected):
-    assert neutralise(value) == expected
-
-
-def test_neutralise_frame_keeps_numbers_and_neutralises_headers():
-    frame = pd.DataFrame({"=name": ["=A", "B"], "exams": [-1.5, 2.0]})
-    safe = neutralise_frame(frame)
-    assert list(safe.columns) == ["'=name", "exams"]
-    assert list(safe["'=name"]) == ["'=A", "B"]
-    assert list(safe["exams"]) == [-1.5, 2.0]
 
 
 def test_long_csv_holds_every_row_and_column_of_rota_csv(tiny_run):
@@ -187,3 +158,17 @@ def test_a_run_folder_missing_columns_or_with_bad_dates_is_bad_input(tiny_run, t
     assert not (tmp_path / "out").exists()
     with pytest.raises(InputError, match="is not a run folder"):
         export_run(tmp_path / "nowhere", tmp_path / "out", ["csv"])
+
+
+def imported_modules(module: str) -> set[str]:
+    tree = ast.parse((Path(__file__).parents[2] / Path(*module.split("."))).with_suffix(".py").read_text())
+    return {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module} | {
+        alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+
+
+def test_no_export_module_imports_the_exports_back():
+    """exports.py chains xlsx.py and calendar_ics.py, which build on rota_tables.py: no import circle."""
+    assert {"pds_plan.outputs.xlsx", "pds_plan.outputs.calendar_ics"} <= imported_modules("pds_plan.outputs.exports")
+    for module in ("pds_plan.outputs.xlsx", "pds_plan.outputs.calendar_ics", "pds_plan.outputs.rota_tables"):
+        assert "pds_plan.outputs.exports" not in imported_modules(module), module

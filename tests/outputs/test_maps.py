@@ -1,15 +1,27 @@
+import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from typer.testing import CliRunner
 
 from pds_plan.cli.app import app
+from pds_plan.domain.model import SITE_KINDS
 from pds_plan.errors import InputError
 from pds_plan.io.run_folder import load_run
 from pds_plan.io.scenario import load_scenario
-from pds_plan.outputs.maps import coverage_of, plot_coverage, short_name, write_map
+from pds_plan.outputs.maps import (
+    KIND_MARKERS,
+    OTHER_MARKER,
+    coverage_of,
+    parse_date,
+    plot_coverage,
+    short_name,
+    write_map,
+)
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 
@@ -149,3 +161,39 @@ def test_short_names_drop_the_kind_and_keep_sites_of_one_town_apart():
     assert names["lor_epinal"] == "Épinal"
     assert names["lor_nancy_central"] != names["lor_nancy_brabois"]
     assert names["lor_nancy_central"].startswith("Nancy")
+
+
+def test_a_date_is_accepted_as_iso_or_as_day_month_year():
+    assert parse_date("15/01/2027") == parse_date("2027-01-15") == dt.date(2027, 1, 15)
+
+
+@pytest.mark.parametrize("date", ["2027-13-01", "32/01/2027", "01-15-2027", "15.01.2027"])
+def test_a_date_in_no_accepted_form_names_the_option_and_both_forms(date):
+    with pytest.raises(InputError) as caught:
+        parse_date(date)
+    (problem,) = caught.value.problems
+    assert problem.file == "--date" and "YYYY-MM-DD or DD/MM/YYYY" in problem.message
+
+
+def test_the_map_command_takes_a_french_date(tiny_run, tmp_path):
+    rota = load_run(tiny_run).rota
+    day = dt.date.fromisoformat(sorted(set(rota["date"]))[3])
+    out = tmp_path / "night.svg"
+    result = runner.invoke(app, ["map", str(tiny_run), "--out", str(out), "--date", f"{day:%d/%m/%Y}"])
+    assert result.exit_code == 0, result.output
+    assert f"{day:%d %B %Y}" in out.read_text(encoding="utf-8")  # the subtitle names that night
+
+
+def test_other_kinds_get_the_neutral_marker_and_their_labels_in_the_legend():
+    scenario = load_scenario(TINY / "scenario.toml")
+    sites = tuple(
+        dataclasses.replace(s, kind="other", kind_label=label) if label else s
+        for s, label in zip(scenario.sites, [None, "HIA", "Foo", None], strict=True)
+    )
+    ax = plot_coverage(dataclasses.replace(scenario, sites=sites))
+    other = [c for c in ax.collections if c.get_gid() == "sites-pds-other"]
+    assert len(other) == 1 and len(other[0].get_offsets()) == 2
+    assert KIND_MARKERS["other"] == OTHER_MARKER and OTHER_MARKER not in {KIND_MARKERS[k] for k in SITE_KINDS}
+    legend = " | ".join(t.get_text() for legend in ax.findobj(Legend) for t in legend.get_texts())
+    assert "other: Foo, HIA (PDS site)" in legend
+    assert "CHU (PDS site)" in legend and "CH (PDS site)" not in legend  # verdun, the only CH, is now "other"

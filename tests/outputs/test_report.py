@@ -33,6 +33,7 @@ runner = CliRunner()
 
 
 def analyse(folder: Path) -> Path:
+    """Every run folder holds its analysis: `analyse` shows it and exits 0."""
     result = runner.invoke(main_app, ["analyse", str(folder)])
     assert result.exit_code == 0, result.output
     return folder
@@ -50,9 +51,7 @@ def add_pictures(folder: Path, names: tuple[str, ...] = PICTURES) -> dict[str, b
 
 
 def copy_run(source: Path, folder: Path, files: tuple[str, ...] = ()) -> Path:
-    folder.mkdir(parents=True)
-    for name in ("rota.csv", "rota_by_radiologist.csv", "summary.json", "manifest.json", *files):
-        shutil.copy(source / name, folder / name)
+    shutil.copytree(source, folder)
     return folder
 
 
@@ -218,10 +217,12 @@ def test_images_are_inline_png_data_uris(fr_html):
     assert "Figure indisponible" not in fr_html
 
 
-def test_the_run_folder_pictures_are_used_as_they_are(en_html, pictured_run):
+def test_pictures_are_drawn_from_the_run_not_read_from_its_folder(en_html, pictured_run):
+    # The run folder holds stand-in PNG files: the report draws from the run object, so none of them is embedded.
     for name in PICTURES:
         encoded = base64.b64encode((pictured_run / name).read_bytes()).decode("ascii")
-        assert f'src="data:image/png;base64,{encoded}"' in en_html, name
+        assert f'src="data:image/png;base64,{encoded}"' not in en_html, name
+    assert len(re.findall(r'<img\b[^>]*\bsrc="data:image/png;base64,', en_html)) == 5
 
 
 def test_nothing_outside_the_file(fr_html, en_html):
@@ -245,16 +246,12 @@ def test_hostile_names_come_out_as_inert_text(hostile_run):
     assert "1 violation" in text and "R2 <b>twice</b> on 2027-01-02 & 2027-01-03" in text
 
 
-def test_a_run_without_analysis_still_renders(analysed_run, tmp_path):
+def test_a_run_folder_missing_its_analysis_is_named(analysed_run, tmp_path):
+    # Every run folder holds its analysis; one that lost a file is bad input naming it, not a half report.
     folder = copy_run(analysed_run, tmp_path / "bare")
-    add_pictures(folder, tuple(n for n in PICTURES if n != "plot_sla.png"))  # the sla plot needs the analysis
-    page = render_report(folder)
-    text = squash(visible_text(page))
-    assert "lancez pds-plan analyse" in text
-    assert "analyse absente" in text and "aucune violation" in text and "Heuristique gloutonne" in text
-    assert "Figure indisponible" in text  # the sla plot, in place of a crash
-    assert "Région" not in text  # no cost table
-    assert len(re.findall(r"<img\b", page)) == 4
+    (folder / "workload_sites.csv").unlink()
+    with pytest.raises(InputError, match=r"workload_sites\.csv"):
+        render_report(folder)
 
 
 def test_a_pools_summary_is_shown_as_a_table(pictured_run, tmp_path):
@@ -343,9 +340,9 @@ def test_cli_with_a_scenario_given(cli, pictured_run, tmp_path):
     # one folder deeper, the scenario path the manifest records (relative to the run folder) leads nowhere
     folder = copy_run(pictured_run, tmp_path / "deeper" / "run", (*ANALYSIS_FILES, *PICTURES))
     result = runner.invoke(cli, ["report", str(folder), "--out", str(tmp_path / "alone.html")])
-    assert result.exit_code == 0, result.output
-    assert "scenario not found" in result.output
-    assert "Scénario introuvable" in (tmp_path / "alone.html").read_text(encoding="utf-8")
+    assert result.exit_code == 2, result.output
+    assert "manifest.json" in result.output and "--scenario" in result.output
+    assert not (tmp_path / "alone.html").exists()
     out = tmp_path / "report.html"
     result = runner.invoke(cli, ["report", str(folder), "--out", str(out), "--scenario", str(TINY / "scenario.toml")])
     assert result.exit_code == 0, result.output
