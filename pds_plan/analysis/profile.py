@@ -19,7 +19,7 @@ weight (Σ_k w_p(k) = 1) and d_p(k) the slot's duration in hours (1, or less for
 Default profile: ASSUMED shapes, informed by one public source
 -------------------------------------------------------------
 No public hour-by-hour distribution of out-of-hours imaging in French hospitals was found. The ANAP notes that
-night activity peaks 20:00–midnight (DOMAIN.md, "Rules and figures found in public sources"); the rest of the
+night activity peaks 20:00–midnight (ANAP; docs/rules.md, "Arrival profile"); the rest of the
 default shapes are assumptions in the usual shape of emergency-department arrivals, not measurements:
 
 * night: highest 20:00–midnight, falling after midnight, quiet 02:00–07:00, picking up from 07:00. With the default

@@ -11,8 +11,8 @@ random factor with mean 1: deterministic, exponential, or gamma with a given coe
 waiting time + service time (the reading itself ends with the report).
 
 Sources: the Picardie pilot's PDS target is a report within 30 minutes of the image's arrival; a national
-teleradiology company reports a mean of 17 minutes from arrival to report (DOMAIN.md, "Rules and figures found in
-public sources").
+teleradiology company reports a mean of 17 minutes from arrival to report (docs/rules.md,
+"Turnaround target").
 
 Simulation
 ----------

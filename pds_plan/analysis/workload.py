@@ -15,13 +15,13 @@ Turnaround: each distinct (sites of the duty, period kind) is simulated once wit
 weighted by the site's expected exams in each period (the pool's share: the simulator does not tell the sites of a
 pool apart).
 
-Repos de sécurité (DOMAIN.md: at least 11 h rest after an on-call period with work, no daytime work the next day):
-a radiologist on call for the *night* of date D loses the daytime of D + 1 at their hospital when D + 1 is a weekday
-(Monday to Friday) that is not a public holiday for their home site (its département's holidays). Day periods
-(Saturday afternoon, Sunday or holiday day) lose no weekday by themselves; a Sunday night loses the Monday. Every
-on-call night is assumed to involve work (PDS teleradiology reads through the night), and a day lost just after
-the horizon (the night of its last date) is counted in the month it falls in. Not considered: part-time days off
-or leave on D + 1 that would have been lost anyway. The no-pooling alternative (each PDS site's own radiologist
+Repos de sécurité (docs/rules.md, "Repos de sécurité and days lost": at least 11 h rest after an on-call period with
+work, no daytime work the next day): a radiologist on call for the *night* of date D loses the daytime of D + 1 at their
+hospital when D + 1 is a weekday (Monday to Friday) that is not a public holiday for their home site (its département's
+holidays). Day periods (Saturday afternoon, Sunday or holiday day) lose no weekday by themselves; a Sunday night loses
+the Monday. Every on-call night is assumed to involve work (PDS teleradiology reads through the night), and a day lost
+just after the horizon (the night of its last date) is counted in the month it falls in. Not considered: part-time days
+off or leave on D + 1 that would have been lost anyway. The no-pooling alternative (each PDS site's own radiologist
 every night) loses, for each site, every weekday after one of its nights that is not a holiday for that site.
 """
 

@@ -1,4 +1,4 @@
-"""The hard rules of the rota, one function per rule family (DOMAIN.md "Default rules").
+"""The hard rules of the rota, one function per rule family (docs/rules.md, "Hard rules").
 
 Each function states its rule in the planner's words. Credentials and unavailability are not functions here: the
 model only has a variable x[r, slot] where r holds a credential for the site and is available that date.

@@ -32,7 +32,7 @@ def _local(moment: Any) -> str:
 
 
 def rota_frame(result: RunResult) -> pd.DataFrame:
-    """One row per site per period (the output contract of DOMAIN.md), with the pool each site was read in."""
+    """One row per site per period (docs/input-contract.md, "Output: rota.csv"), with the pool each site was read in."""
     scenario = result.scenario
     periods = {p.key: p for p in build_calendar(scenario)}
     fixed_pool = {m.site_id: m.pool_id for m in scenario.pools}
