@@ -35,6 +35,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from pyproj import Geod
 
@@ -470,3 +471,35 @@ def summary_rows(design: PoolDesign) -> list[dict[str, object]]:
         )
         rows.append(row)
     return rows
+
+
+def design_metadata(design: PoolDesign) -> dict[str, Any]:
+    settings = design.settings
+    return {
+        "scenario": design.scenario.name,
+        "start": design.scenario.start.isoformat(),
+        "end": design.scenario.end.isoformat(),
+        "settings": {
+            "max_sites": settings.max_sites or design.scenario.rules.max_sites_per_radiologist,
+            "sla_minutes": settings.sla_minutes,
+            "sla_target": settings.sla_target,
+            "min_radiologists": settings.min_radiologists,
+            "replications": settings.replications,
+            "seed": settings.seed,
+            "service_cv": settings.cv,
+            "km_other_ght": settings.km_other_ght,
+            "km_other_departement": settings.km_other_departement,
+        },
+        "period_kinds": [k.value for k in design.kinds],
+        "pools": len(design.pools),
+        "radiologists_on_call_at_once": design.on_call_at_night,
+        "pds_sites": len(design.scenario.pds_sites),
+        "pools_meeting_sla": sum(1 for p in design.pools if p.meets_sla),
+        "candidates_tried": design.candidates_tried,
+        "candidates_allowed": design.candidates_allowed,
+        "proven_optimal": design.optimal,
+        "seconds": round(design.seconds, 2),
+        "unpoolable_sites": design.unpoolable,
+        "radiologists_who_can_read_no_pool": list(design.idle_radiologists()),
+        "sites_alone": design.explanations,
+    }

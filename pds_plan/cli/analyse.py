@@ -21,7 +21,8 @@ from pds_plan.cli.common import clean_errors, console, report_problems
 from pds_plan.cli.render import figures_table
 from pds_plan.domain.model import Scenario
 from pds_plan.errors import OutputExistsError, display_path
-from pds_plan.io.run_store import read_run, write_run
+from pds_plan.io.run_store import folder_view, read_run, write_analysis
+from pds_plan.outputs.run_outputs import refresh_analysis_outputs
 
 
 def _percent(value: float) -> str:
@@ -203,7 +204,9 @@ def analyse_command(
         )
     analysed = reanalyse(loaded, replace(loaded.settings, **changes))
     if changes or scenario is not None:
-        write_run(analysed, run, force=True)
+        written = write_analysis(analysed, run)
+        written += refresh_analysis_outputs(folder_view(analysed, run), run)
+        console.print(f"analysis of {escape(display_path(run))} replaced: {', '.join(p.name for p in written)}")
     placeholders = [n for n, v in analysed.analysis.get("costs", {}).items() if v.get("placeholder")]
     show_report(console, analysed.scenario, analysed.details.workload, analysed.details.costs, run, placeholders)
     console.print(figures_table(analysed.figures))

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from pds_plan.analysis.fairness import fairness
+from pds_plan.analysis.pool_design import with_turnaround_limits
 from pds_plan.check import Violation, check_rota
 from pds_plan.cli.common import clean_errors, console, report_problems
 from pds_plan.domain.calendar import build_calendar
@@ -19,7 +20,7 @@ from pds_plan.domain.model import Scenario
 from pds_plan.domain.rota import Assignment
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.rota import load_rota
-from pds_plan.io.run_folder import scenario_for_run
+from pds_plan.io.run_store import ROTA_FILE, plain_json, run_scenario
 from pds_plan.io.scenario import load_scenario
 from pds_plan.io.writers import atomic_write_text
 
@@ -28,7 +29,7 @@ def scenario_and_rota(source: Path, rota: Path | None, scenario: Path | None) ->
     """What to check against and what to check: a run folder's scenario (its manifest's, with its designed pools,
     unless `scenario` is given) and, by default, its rota.csv; or a scenario .toml file and the rota given."""
     if source.is_dir():
-        return scenario_for_run(source, scenario), rota if rota is not None else source / "rota.csv"
+        return run_scenario(source, scenario), rota if rota is not None else source / ROTA_FILE
     if source.suffix.lower() != ".toml":
         raise InputError(
             [Problem(display_path(source), "is neither a run folder nor a scenario file (.toml)" + _not_found(source))]
@@ -39,7 +40,8 @@ def scenario_and_rota(source: Path, rota: Path | None, scenario: Path | None) ->
         raise typer.BadParameter(
             "give the scenario once: either --scenario or the .toml argument", param_hint="--scenario"
         )
-    return load_scenario(source), rota
+    # Outside a run, a rota is held to the turnaround target of self-formed pools at the defaults (30 minutes, 95 %).
+    return with_turnaround_limits(load_scenario(source)), rota
 
 
 def _not_found(path: Path) -> str:
@@ -127,7 +129,8 @@ def check_command(
         console.print(f"[bold red]{violation.rule}:[/] {escape(violation.message)}")
     show_fairness(document["fairness"])
     if json_file is not None:
-        atomic_write_text(json_file, json.dumps(document, indent=2, ensure_ascii=False) + "\n", force=force)
+        text = json.dumps(plain_json(document), indent=2, ensure_ascii=False) + "\n"
+        atomic_write_text(json_file, text, force=force)
         console.print(f"wrote {escape(display_path(json_file))}")
     if violations:
         console.print(f"{len(violations)} violation(s) of the hard rules in {escape(display_path(rota_path))}.")

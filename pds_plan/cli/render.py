@@ -12,7 +12,9 @@ from rich.panel import Panel
 from rich.table import Table
 
 from pds_plan.analysis.summary import ScenarioSummary
+from pds_plan.cli.common import errors
 from pds_plan.domain.run import KeyFigures
+from pds_plan.errors import InfeasibleError
 from pds_plan.runs import RunResult
 
 PER_SITE_HEADERS = {
@@ -181,3 +183,11 @@ def figures_table(figures: KeyFigures) -> Table:
     for name, value in figure_rows(figures):
         table.add_row(name, escape(value))
     return table
+
+
+def report_infeasible(error: InfeasibleError) -> None:
+    errors.print("[bold red]infeasible:[/] no rota satisfies every hard rule")
+    for line in error.explanation:
+        errors.print(f"  - {escape(line)}")
+    for line in error.suggestions:
+        errors.print(f"  [bold]suggestion:[/] {escape(line)}")

@@ -20,18 +20,16 @@ from rich.panel import Panel
 from pds_plan.analysis.summary import summarise
 from pds_plan.check import check_rota
 from pds_plan.cli.common import clean_errors, console, errors, report_problems, scenario_or_default
-from pds_plan.cli.render import figures_table, show_summary
+from pds_plan.cli.render import figures_table, report_infeasible, show_summary
 from pds_plan.domain.run import Run, RunSettings
 from pds_plan.errors import InfeasibleError, OutputExistsError, display_path
 from pds_plan.io.run_store import folder_view, read_run, write_run
 from pds_plan.io.scenario import load_scenario
-from pds_plan.outputs.exports import ICS_FOLDER, export_run
-from pds_plan.outputs.maps import write_map
-from pds_plan.outputs.plots import PlotKind, write_plot
-from pds_plan.outputs.report import write_report
+from pds_plan.io.writers import folder_lock
+from pds_plan.outputs.exports import ICS_FOLDER
+from pds_plan.outputs.run_outputs import EXPORTS_FOLDER, MAP_FILE, REPORT_FILE, write_run_outputs
 
 STEPS = ("validate", "pools", "solve", "check", "analyse", "write", "export", "map and plots", "report")
-EXPORTS = "exports"
 
 
 class Steps:
@@ -58,19 +56,6 @@ def default_run_folder(name: str) -> Path:
     return Path("runs") / f"{name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
 
 
-def write_outputs(run: Run, folder: Path, steps: Steps, force: bool) -> None:
-    """Exports, map, plots and report of a written run, each from the run object."""
-    view = folder_view(run, folder)
-    with steps.step("export"):
-        steps.written += export_run(view, folder / EXPORTS, force=force)
-    with steps.step("map and plots"):
-        steps.written.append(write_map(run.scenario, folder / "map.png", rota=view.rota, force=force))
-        for kind in PlotKind:
-            steps.written.append(write_plot(kind, view, folder / f"plot_{kind.value}.png", force=force))
-    with steps.step("report"):
-        steps.written.append(write_report(view, folder / "report.html", force=force))
-
-
 def show_closing(run: Run, folder: Path, steps: Steps) -> None:
     table = figures_table(run.figures)
     for note in run.notes:
@@ -78,10 +63,10 @@ def show_closing(run: Run, folder: Path, steps: Steps) -> None:
     outputs = [
         ("run folder", folder),
         ("rota", folder / "rota.csv"),
-        ("workbook", folder / EXPORTS / "rota.xlsx"),
-        ("calendars", folder / EXPORTS / ICS_FOLDER),
-        ("map", folder / "map.png"),
-        ("report", folder / "report.html"),
+        ("workbook", folder / EXPORTS_FOLDER / "rota.xlsx"),
+        ("calendars", folder / EXPORTS_FOLDER / ICS_FOLDER),
+        ("map", folder / MAP_FILE),
+        ("report", folder / REPORT_FILE),
     ]
     for name, path in outputs:
         if path.exists():
@@ -90,8 +75,8 @@ def show_closing(run: Run, folder: Path, steps: Steps) -> None:
     console.print(Panel(table, title="pds-plan run: done", title_align="left"))
 
 
-def _interrupted(folder: Path | None, steps: Steps, written: bool) -> None:
-    if not written or folder is None:
+def _interrupted(folder: Path, steps: Steps, written: bool) -> None:
+    if not written:
         errors.print("[bold yellow]interrupted (Ctrl-C):[/] nothing was written")
     else:
         errors.print(f"[bold yellow]interrupted (Ctrl-C):[/] the run folder {escape(display_path(folder))} is complete")
@@ -152,33 +137,32 @@ def run_command(
         sla_target=sla_target,
     )
     steps = Steps()
-    folder: Path | None = None
     written = False
+    with steps.step("validate"):
+        loaded = load_scenario(path)
+    report_problems(list(loaded.warnings), label="warning", style="bold yellow")
+    show_summary(console, summarise(loaded))
+    folder = out or default_run_folder(loaded.name)
     try:
-        with steps.step("validate"):
-            loaded = load_scenario(path)
-        report_problems(list(loaded.warnings), label="warning", style="bold yellow")
-        show_summary(console, summarise(loaded))
-        try:
-            run = _plan(loaded, settings, steps.step)
-        except InfeasibleError as error:
-            errors.print("[bold red]infeasible:[/] no rota satisfies every hard rule")
-            for line in error.explanation:
-                errors.print(f"  - {escape(line)}")
-            for line in error.suggestions:
-                errors.print(f"  [bold]suggestion:[/] {escape(line)}")
-            raise typer.Exit(error.exit_code) from None
-        folder = out or default_run_folder(run.name)
-        with steps.step("write"):
-            write_run(run, folder, force=force)
-            written = True
-            # The rota as written, read back and checked again: what a planner opens is what was checked.
-            stored = read_run(folder)
-            violations = check_rota(stored.scenario, stored.assignments)
-        for violation in violations:
-            errors.print(f"[bold red]{violation.rule}:[/] {escape(violation.message)}")
-        console.print(f"rota.csv read back and checked independently: {len(violations)} violation(s)")
-        write_outputs(run, folder, steps, force)
+        # One lock from the first step to the report: a second run into the same folder is refused at once, even
+        # with --force, instead of mixing its files with this one's.
+        with folder_lock(folder):
+            try:
+                run = _plan(loaded, settings, steps.step)
+            except InfeasibleError as error:
+                report_infeasible(error)
+                raise typer.Exit(error.exit_code) from None
+            with steps.step("write"):
+                write_run(run, folder, force=force)
+                written = True
+                # The rota as written, read back and checked again: what a planner opens is what was checked.
+                stored = read_run(folder)
+                violations = check_rota(stored.scenario, stored.assignments)
+            for violation in violations:
+                errors.print(f"[bold red]{violation.rule}:[/] {escape(violation.message)}")
+            console.print(f"rota.csv read back and checked independently: {len(violations)} violation(s)")
+            view = folder_view(run, folder)
+            write_run_outputs(view, folder, force=force, on_step=steps.step, written=steps.written)
     except KeyboardInterrupt:
         _interrupted(folder, steps, written)
         raise typer.Exit(130) from None

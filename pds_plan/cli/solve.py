@@ -8,11 +8,10 @@ from typing import Annotated
 
 import typer
 from rich.live import Live
-from rich.markup import escape
 from rich.table import Table
 
-from pds_plan.cli.common import clean_errors, console, errors, report_problems, scenario_or_default
-from pds_plan.cli.render import figures_table, show_run
+from pds_plan.cli.common import clean_errors, console, report_problems, scenario_or_default
+from pds_plan.cli.render import figures_table, report_infeasible, show_run
 from pds_plan.domain.model import Scenario
 from pds_plan.domain.run import Run, RunSettings
 from pds_plan.errors import InfeasibleError, OutputExistsError, display_path
@@ -58,14 +57,6 @@ def plan_with_display(scenario: Scenario, settings: RunSettings, quiet: bool = F
             live.update(_progress_table(history))
 
         return plan(scenario, settings, on_progress=on_progress)
-
-
-def report_infeasible(error: InfeasibleError) -> None:
-    errors.print("[bold red]infeasible:[/] no rota satisfies every hard rule")
-    for line in error.explanation:
-        errors.print(f"  - {escape(line)}")
-    for line in error.suggestions:
-        errors.print(f"  [bold]suggestion:[/] {escape(line)}")
 
 
 @clean_errors

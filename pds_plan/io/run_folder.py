@@ -5,17 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from pds_plan.domain.model import PeriodKind, PoolMember, Scenario
+from pds_plan.domain.model import PeriodKind, Scenario
 from pds_plan.domain.rota import Assignment
 from pds_plan.domain.run import KeyFigures
 from pds_plan.errors import InputError, Problem, display_path
-from pds_plan.io.scenario import load_scenario
 
 RUN_FILES = ("rota.csv", "rota_by_radiologist.csv", "summary.json", "manifest.json")
 
@@ -37,15 +36,6 @@ class RunFolder:
     analysis: dict[str, Any] = field(default_factory=dict)  # analysis.json
     figures: KeyFigures | None = None
     design_table: pd.DataFrame | None = None  # pools_summary.csv, when the run designed its pools
-
-    @property
-    def scenario_file(self) -> Path | None:
-        """The scenario the run was made from, as recorded in the manifest (relative to the run folder)."""
-        location = self.manifest.get("scenario_file")
-        if not location:
-            return None
-        candidate = (self.path / location).resolve()
-        return candidate if candidate.is_file() else None
 
     def pool_ids(self) -> dict[tuple[dt.date, PeriodKind, str], str]:
         """pool_id of each site period in rota.csv: the sites one radiologist covered together."""
@@ -88,46 +78,3 @@ def load_run(folder: Path | str) -> RunFolder:
     except (ValueError, OSError) as error:
         raise InputError([Problem(display_path(folder), f"unreadable run file ({error})")]) from None
     return RunFolder(folder, rota, blocks, summary, manifest)
-
-
-def load_run_scenario(run: RunFolder, path: Path | str) -> Scenario:
-    """The scenario a run was solved under: the scenario file, plus the pools designed into the run folder by
-    `pds-plan run` when the scenario has none of its own (its pools.csv; the manifest says so)."""
-    scenario = load_scenario(path)
-    designed = run.path / "pools.csv"
-    if scenario.pools or not str(run.manifest.get("pools", "")).startswith("designed") or not designed.is_file():
-        return scenario
-    try:
-        rows = pd.read_csv(designed, dtype=str, keep_default_na=False)
-        pools = tuple(
-            PoolMember(str(pool), str(site)) for pool, site in zip(rows["pool_id"], rows["site_id"], strict=True)
-        )
-    except (ValueError, OSError, KeyError) as error:
-        raise InputError([Problem(display_path(designed), f"unreadable pools file ({error})")]) from None
-    return replace(scenario, pools=pools)
-
-
-def scenario_for_run(folder: Path | str, scenario: Path | None = None) -> Scenario:
-    """The scenario to check or analyse a run folder under: `scenario` when given, else the one its manifest
-    records, with the pools designed into the run (`load_run_scenario`); InputError naming manifest.json when the
-    manifest records none, or one that is not found.
-
-    Only the manifest (and pools.csv) is read, not the whole run through `load_run`: reading the run's rota needs
-    its scenario already, and a rota being checked may be the very file that is broken."""
-    import json  # here, not at the top: this function is the only part of the module that parses the manifest
-
-    folder = Path(folder)
-    manifest_file = folder / "manifest.json"
-    if not manifest_file.is_file():
-        raise InputError([Problem(display_path(manifest_file), "missing: not a run folder (made by `pds-plan solve`)")])
-    try:
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    except (ValueError, OSError) as error:
-        raise InputError([Problem(display_path(manifest_file), f"unreadable run file ({error})")]) from None
-    run = RunFolder(folder, pd.DataFrame(), pd.DataFrame(), {}, manifest)  # what load_run_scenario reads of a run
-    path = scenario if scenario is not None else run.scenario_file
-    if path is None:
-        recorded = run.manifest.get("scenario_file")
-        why = f"records scenario file '{recorded}', which is not found" if recorded else "records no scenario file"
-        raise InputError([Problem(display_path(run.path / "manifest.json"), f"{why}: pass --scenario FILE")])
-    return load_run_scenario(run, path)

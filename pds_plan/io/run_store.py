@@ -31,7 +31,7 @@ import pandas as pd
 
 from pds_plan.domain.calendar import Period, build_calendar
 from pds_plan.domain.demand import mean_exams_per_period
-from pds_plan.domain.model import PoolMember, Scenario
+from pds_plan.domain.model import PoolMember, Scenario, TurnaroundLimits
 from pds_plan.domain.rota import Assignment, blocks_of
 from pds_plan.domain.run import TABLE_NAMES, KeyFigures, PoolsOrigin, Run, RunSettings, in_order
 from pds_plan.errors import InputError, Problem, display_path
@@ -39,7 +39,7 @@ from pds_plan.io.rota import load_rota
 from pds_plan.io.run_folder import RunFolder
 from pds_plan.io.scenario import load_scenario
 from pds_plan.io.spreadsheet import csv_text, restore_frame
-from pds_plan.io.writers import atomic_folder
+from pds_plan.io.writers import atomic_folder, atomic_write_text, folder_lock
 
 ROTA_FILE = "rota.csv"
 BLOCKS_FILE = "rota_by_radiologist.csv"
@@ -237,6 +237,18 @@ def write_run(run: Run, folder: Path | str, force: bool = False) -> Path:
     return folder
 
 
+ANALYSIS_FILES = (SUMMARY_FILE, ANALYSIS_FILE, *TABLE_FILES.values())
+
+
+def write_analysis(run: Run, folder: Path | str) -> list[Path]:
+    """Replace the analysis of a run folder (summary.json with its key figures, analysis.json and the tables), each
+    file atomically, leaving the rota, the pools and the exports in place; refused while another run writes it."""
+    folder = Path(folder)
+    files = run_files(run, folder)
+    with folder_lock(folder):
+        return [atomic_write_text(folder / name, files[name], force=True) for name in ANALYSIS_FILES]
+
+
 # --- reading back ------------------------------------------------------------------------------------------------
 
 
@@ -280,13 +292,23 @@ def _designed_pools(folder: Path) -> tuple[PoolMember, ...]:
 
 
 def run_scenario(folder: Path | str, scenario: Path | None = None) -> Scenario:
-    """The scenario a run was solved under: its scenario file with the pools designed into the run folder."""
+    """The scenario a run was solved under: its scenario file (the one given, else the manifest's), with the pools
+    designed into the run folder and the turnaround limits its self-formed pools were solved under. Only the
+    manifest, pools.csv and summary.json are read: a rota being checked may be the very file that is broken."""
     folder = Path(folder)
-    document = _read_json(folder / MANIFEST_FILE) if (folder / MANIFEST_FILE).is_file() else {}
+    if not (folder / MANIFEST_FILE).is_file():
+        raise InputError(
+            [Problem(display_path(folder / MANIFEST_FILE), "missing: not a run folder (made by `pds-plan run`)")]
+        )
+    document = _read_json(folder / MANIFEST_FILE)
     loaded = load_scenario(scenario_file_of(folder, document, scenario))
     designed = str(document.get("pools", "")).startswith("designed") and (folder / POOLS_FILE).is_file()
     if designed and not loaded.pools:
         loaded = replace(loaded, pools=_designed_pools(folder))
+    if loaded.turnaround_limits is None and (folder / SUMMARY_FILE).is_file():
+        limits = (_read_json(folder / SUMMARY_FILE).get("run") or {}).get("turnaround_limits")
+        if limits:
+            loaded = replace(loaded, turnaround_limits=_limits(limits))
     return loaded
 
 
@@ -303,8 +325,6 @@ def read_run(folder: Path | str, scenario: Path | None = None) -> Run:
     record = summary.get("run") or {}
     origin = PoolsOrigin(record.get("pools_origin", PoolsOrigin.SELF_FORMED.value))
     solved = run_scenario(folder, scenario)
-    if solved.turnaround_limits is None and record.get("turnaround_limits"):
-        solved = replace(solved, turnaround_limits=_limits(record["turnaround_limits"]))
     solve = {k: v for k, v in summary.items() if k not in ("key_figures", "run")}
     rule_check = solve.get("rule_check") or {}
     design = _read_json(folder / POOLS_DESIGN_FILE) if (folder / POOLS_DESIGN_FILE).is_file() else None
@@ -328,9 +348,7 @@ def read_run(folder: Path | str, scenario: Path | None = None) -> Run:
     )
 
 
-def _limits(document: Any) -> Any:
-    from pds_plan.domain.model import TurnaroundLimits  # the rule of self-formed pools (optimise/rules.py)
-
+def _limits(document: Any) -> TurnaroundLimits:
     return TurnaroundLimits(
         target_minutes=float(document["target_minutes"]),
         target_share=float(document["target_share"]),

@@ -130,7 +130,7 @@ def test_run_designs_pools_when_the_scenario_has_none_and_writes_the_report(tiny
         assert readers["metz"] == readers["verdun"] != readers["nancy"]
     assert "2 pools designed for 3 PDS sites" in result.output
     # Later commands read the run with the pools it was solved under, from its pools.csv.
-    from pds_plan.io.run_folder import load_run, load_run_scenario
+    from pds_plan.io.run_store import run_scenario
 
-    pools = load_run_scenario(load_run(out), tiny_path).pools
+    pools = run_scenario(out, tiny_path).pools
     assert {(m.pool_id, m.site_id) for m in pools} == {("P01", "metz"), ("P01", "verdun"), ("P02", "nancy")}

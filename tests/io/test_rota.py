@@ -16,7 +16,7 @@ from pds_plan import load_scenario
 from pds_plan.domain.model import PeriodKind
 from pds_plan.errors import InputError
 from pds_plan.io.rota import load_rota, parse_period
-from pds_plan.io.run_folder import scenario_for_run
+from pds_plan.io.run_store import run_scenario
 from pds_plan.outputs.exports import render_csv
 from pds_plan.outputs.xlsx import render_xlsx
 
@@ -72,7 +72,7 @@ def test_an_unknown_period_name_says_what_is_expected():
 
 
 def test_the_run_folders_scenario_comes_from_its_manifest(run, scenario):
-    assert scenario_for_run(run) == scenario
+    assert run_scenario(run) == scenario
 
 
 def test_a_manifest_without_its_scenario_is_named(run, tmp_path):
@@ -81,11 +81,11 @@ def test_a_manifest_without_its_scenario_is_named(run, tmp_path):
     manifest["scenario_file"] = "gone.toml"
     (copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(InputError) as error:
-        scenario_for_run(copy)
+        run_scenario(copy)
     assert problems(error) == [
         f"{copy / 'manifest.json'}: records scenario file 'gone.toml', which is not found: pass --scenario FILE"
     ]
-    assert scenario_for_run(copy, TINY / "scenario.toml").name == "tiny"
+    assert run_scenario(copy, TINY / "scenario.toml").name == "tiny"
 
 
 def test_the_grid_and_the_workbook_read_back_to_the_rotas_assignments(run, scenario, tmp_path):

@@ -1,0 +1,65 @@
+"""Everything a run folder shows people, drawn from the run: exports, map, plots and report."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+from pds_plan.io.run_folder import RunFolder
+from pds_plan.outputs.exports import export_run
+from pds_plan.outputs.maps import write_map
+from pds_plan.outputs.plots import PlotKind, write_plot
+from pds_plan.outputs.report import write_report
+
+EXPORTS_FOLDER = "exports"
+MAP_FILE = "map.png"
+REPORT_FILE = "report.html"
+OUTPUT_STEPS = ("export", "map and plots", "report")
+
+
+def plot_file(kind: PlotKind) -> str:
+    return f"plot_{kind.value}.png"
+
+
+@contextlib.contextmanager
+def _quietly(_name: str) -> Iterator[None]:
+    yield
+
+
+def write_run_outputs(
+    view: RunFolder,
+    folder: Path,
+    *,
+    force: bool = False,
+    on_step: Callable[[str], AbstractContextManager[Any]] | None = None,
+    written: list[Path] | None = None,
+) -> list[Path]:
+    """Write the exports, map, plots and report of a run into its folder; `written` (when given) grows as files
+    are written, so that a caller interrupted half-way can say what is there."""
+    step = on_step or _quietly
+    written = [] if written is None else written
+    assert view.scenario is not None, "a run's view carries its scenario (run_store.folder_view)"
+    with step("export"):
+        written += export_run(view, folder / EXPORTS_FOLDER, force=force)
+    with step("map and plots"):
+        written.append(write_map(view.scenario, folder / MAP_FILE, rota=view.rota, force=force))
+        for kind in PlotKind:
+            written.append(write_plot(kind, view, folder / plot_file(kind), force=force))
+    with step("report"):
+        written.append(write_report(view, folder / REPORT_FILE, force=force))
+    return written
+
+
+def refresh_analysis_outputs(view: RunFolder, folder: Path) -> list[Path]:
+    """After a run is analysed again: the pictures and the report that show the analysis, drawn anew where the
+    folder has them (the exports show the rota only and stay as they are)."""
+    written = []
+    for kind in PlotKind:
+        if (folder / plot_file(kind)).exists():
+            written.append(write_plot(kind, view, folder / plot_file(kind), force=True))
+    if (folder / REPORT_FILE).exists():
+        written.append(write_report(view, folder / REPORT_FILE, force=True))
+    return written
