@@ -51,10 +51,12 @@ REGIONAL_COVERAGE: list[Cell] = [
         """
 # Regional coverage analysis: Lorraine, first quarter of 2027
 
-This notebook goes through what `pds-plan run` does, one step at a time, with the library's own functions, so that
-every intermediate table can be looked at, filtered or exported: the PDS calendar, the sites and the radiologists
-who may read for them, the expected exams, a pool design and its turnaround, a rota solved with these pools, its
-workload and costs, and a coverage map.
+This notebook goes through what `pds-plan run` does, with the library's own functions, so that every intermediate
+table can be looked at, filtered or exported: the PDS calendar, the sites and the radiologists who may read for
+them, the expected exams, a pool design and its turnaround, one step at a time; then the run itself, made by the
+pipeline `pds-plan run` calls (`plan`: pools, rota, independent rule check, workload, turnaround and costs), and its
+coverage map. Every figure of the rota shown here is the run's own (`run.figures`, `run.tables`): the figures the
+terminal panel of `pds-plan run`, the HTML report and the run folder's CSV files show, rounded here for display only.
 
 **Read this before quoting any figure.**
 
@@ -69,12 +71,13 @@ workload and costs, and a coverage map.
 - **Tariffs are placeholders** (`pds_plan.analysis.cost`): 150 € per night or Sunday, 75 € per Saturday afternoon,
   20 € per exam read remotely. They give orders of magnitude only.
 - The rota is solved for **10 seconds** here to keep the notebook quick (`pds-plan run` gives the solver 30 s by
-  default). The solver stops on a wall-clock limit with two parallel workers, so the figures that depend on the
-  rota (fairness, days lost, costs) can change slightly from one run to the next; the pool design is seeded and
-  does not.
+  default). The search stops on a budget of deterministic work, so that the same inputs give the same rota, unless
+  the 10-second clock stops it first (a slow or busy machine; the run says so below): then the figures that depend
+  on the rota (fairness, days lost, costs) can change slightly from one run to the next. The pool design is seeded
+  and does not.
 
-Nothing is written into the repository: the run folder that some functions need is written into a temporary folder,
-deleted at the end of the notebook.
+Nothing is written into the repository: the run folder is written into a temporary folder, read back, and deleted
+at the end of the notebook.
 """,
     ),
     code(
@@ -90,24 +93,22 @@ from IPython.display import display
 
 import pds_plan
 from pds_plan import build_calendar, bundled_scenarios, default_scenario, load_scenario, summarise
-from pds_plan.analysis.cost import cost_settings, costs, describe_settings
-from pds_plan.analysis.pool_design import DesignSettings, design_pools, summary_rows
+from pds_plan.analysis.pool_design import design_pools, summary_rows
 from pds_plan.analysis.profile import scenario_profile
 from pds_plan.analysis.sla import simulate_pool
-from pds_plan.analysis.workload import workload
 from pds_plan.domain import demand
 from pds_plan.domain.model import MODALITIES, PeriodKind
-from pds_plan.io.run_folder import load_run
-from pds_plan.optimise.rota_model import SolveOptions
+from pds_plan.domain.run import RunSettings
+from pds_plan.io.run_store import folder_view, read_run, rota_frame, write_run
+from pds_plan.outputs.compare import shown
 from pds_plan.outputs.maps import plot_coverage
 from pds_plan.outputs.plots import plot_workload
-from pds_plan.outputs.pool_design import pool_design_texts
-from pds_plan.outputs.run_folder import rota_frame, write_run
-from pds_plan.runs import solve
+from pds_plan.runs.pipeline import design_settings, plan
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.precision", 3)
+pd.set_option("display.max_colwidth", 80)
 print(f"pds-plan {pds_plan.__version__}")
 """,
     ),
@@ -278,13 +279,17 @@ and keeps those that (a) enough radiologists are credentialed for, (b) stay unde
 fewest pools, that is the fewest radiologists on call at once, and then the most compact ones. A site too busy for
 one reader even alone stays alone, with a note saying it needs a second reader or on-site cover.
 
-These are the same settings as `pds-plan pools design` and `pds-plan run`.
+The settings are those of the run of section 7 (`RunSettings`: 95 % of reports within 30 minutes, 400 simulated
+periods, seeded), turned into design settings as the pipeline does (`design_settings`), so that the pools designed
+here are the ones the run designs for itself. They are also the defaults of `pds-plan pools design` and
+`pds-plan run`.
 """,
     ),
     code(
         "design",
         """
-settings = DesignSettings(max_sites=scenario.rules.max_sites_per_radiologist)
+run_settings = RunSettings(time_limit=10)  # the run of section 7: a 10 s solve, the default turnaround target
+settings = design_settings(run_settings)  # up to the scenario's max_sites_per_radiologist sites per pool
 design = design_pools(scenario, settings)
 pools = pd.DataFrame(summary_rows(design))
 meeting = sum(pool.meets_sla for pool in design.pools)
@@ -375,55 +380,69 @@ print(
     md(
         "solve-md",
         """
-## 7. The rota, solved with these pools
+## 7. The run: pools, rota, rule check and analysis
 
-`solve` builds the rota with CP-SAT, starting from the rota a spreadsheet planner would make (period by period,
-the least loaded radiologist who may take it: the *greedy baseline*), checks it independently against every hard
-rule, and measures its fairness. Fairness is the ratio between the most and the least loaded radiologist, in
-weighted points (nights, weekends and holidays count more) per day of availability and per FTE, within each group
-of radiologists sharing credentials: 1 would be perfectly even. The solver proves no useful bound on this
-objective, so its reported gap stays near 100 % even when the rota is good.
+`plan` is the pipeline `pds-plan run` calls. The scenario has no `pools.csv`, so it designs the pools first, with
+the settings of section 5; then it solves the rota with CP-SAT, starting from the rota a spreadsheet planner would
+make (period by period, the least loaded radiologist who may take it: the *greedy baseline*), checks it
+independently against every hard rule, analyses its workload, turnaround and costs, and computes its key figures
+once (`run.figures`, unrounded; `shown` rounds one for display as `pds-plan compare` does).
+
+Fairness is the ratio between the most and the least loaded radiologist, in weighted points (nights, weekends and
+holidays count more) per day of availability and per FTE: 1 would be perfectly even. Next to it: the greedy
+baseline's, and the *fairness floor*, below which no rota of the scenario can go (proven by a linear relaxation).
+The solver proves no useful bound on its own objective, so its reported gap stays near 100 % even when the rota is
+good.
 """,
     ),
     code(
         "solve",
         """
-pooled = design.with_pools()
-result = solve(pooled, SolveOptions(time_limit=10))
-summary = result.summary()
-fair = summary["fairness"]["spread_ratio_within_credential_groups"]
-greedy_fair = summary["greedy_baseline"]["fairness"]["spread_ratio_within_credential_groups"]
-print(f"solver status: {result.status}, {summary['assignments']} site periods assigned")
-print(f"hard-rule violations (independent check): {len(result.violations)}")
-print(f"fairness, max/min load: {fair:.2f} (greedy baseline {greedy_fair:.2f})")
-
-rota = rota_frame(result)
-night_rota = rota[rota["period"] == PeriodKind.NIGHT.value]
-on_call = night_rota.groupby("date")["radiologist_id"].nunique()
+run = plan(scenario, run_settings)
+figures = run.figures  # every key figure of the run, unrounded
+print(f"pools: {run.pools_origin.value}, {'; '.join(run.notes)}")
+print(f"the run designed the pools of section 5: {run.scenario.pools == design.with_pools().pools}")
+reproducible = run.solve.get("solver_parameters", {}).get("reproducible")
+print(f"solver status: {figures.status}, {len(run.assignments)} site periods assigned")
+print(f"reproducible search (stopped by its work budget, not the clock): {reproducible}")
+print(f"hard-rule violations (independent check): {figures.violations}")
 print(
-    f"radiologists on call per night: {on_call.mean():.1f} on average "
-    f"({on_call.min()} to {on_call.max()}) for {len(scenario.pds_sites)} PDS sites"
+    f"fairness, max/min load: {shown('fairness_max_over_min', figures.fairness_max_over_min)} "
+    f"(greedy baseline {shown('baseline_max_over_min', figures.baseline_max_over_min)}, "
+    f"no rota below {shown('fairness_floor', figures.fairness_floor)})"
 )
+print(
+    f"radiologists on call per night: {shown('on_call_per_night', figures.on_call_per_night)} on average "
+    f"for {figures.pds_sites} PDS sites ({figures.pooled_sites} of them read with another site)"
+)
+rota = rota_frame(run.scenario, run.assignments)  # rota.csv: one row per site per period
 display(rota.head(12))
 """,
     ),
     md(
         "run-folder-md",
         """
-## 8. A run folder, in a temporary folder
+## 8. The run folder, in a temporary folder
 
-The workload report, the maps and the plots read a *run folder*, the folder `pds-plan solve` writes (`rota.csv`,
-`rota_by_radiologist.csv`, `summary.json`, `manifest.json`). It is written here into a temporary folder, with the
-pool design beside it as `pds-plan run` does; `load_run` reads it back.
+`write_run` writes the run into the folder `pds-plan run` makes (before its exports, map, plots and report): the
+rota (`rota.csv`, `rota_by_radiologist.csv` and the greedy `baseline_rota.csv`), `summary.json` (the solver's record
+and the key figures), `manifest.json`, the analysis tables as CSV files and, since the run designed its pools,
+`pools.csv` and the design. `read_run` reads the folder back into a `Run` without solving or simulating again: it
+must be the run that was written, every figure and table included, or the CSV files, the report and this notebook
+could disagree. The map, the plots, the report and the exports draw a *view* of the run (`folder_view`), built from
+the run itself.
 """,
     ),
     code(
         "run-folder",
         """
 workdir = tempfile.TemporaryDirectory(prefix="pds-plan-notebook-")
-folder = write_run(result, Path(workdir.name) / scenario.name, extra_files=pool_design_texts(design))
-run = load_run(folder)
+folder = write_run(run, Path(workdir.name) / scenario.name)
 print("run folder files:", ", ".join(sorted(path.name for path in folder.iterdir())))
+stored = read_run(folder)
+print(f"read back from the folder, the run is the same: {stored == run}")
+assert stored == run, "the run folder does not hold the run that was written"
+view = folder_view(run, folder)  # what the map, the plots and the report draw
 """,
     ),
     md(
@@ -431,33 +450,37 @@ print("run folder files:", ", ".join(sorted(path.name for path in folder.iterdir
         """
 ## 9. Workload
 
-`workload` turns the rota into what it asks of each site and radiologist. Per site: periods, expected exams and
-reading hours, the simulated share of reports within 30 minutes (as the pools were actually worked), and the share
-of periods read by the site's own radiologists. Per radiologist: on-call periods by kind, hours and weighted points
-against their fair share. It also counts the weekdays each radiologist loses to the *repos de sécurité* after a
-night on call, with the pools and if every site had its own radiologist every night.
+The analysis of the run turns the rota into what it asks of each site and radiologist (`run.tables`, the
+`workload_*.csv` files of the run folder). Per site: periods, expected exams and reading hours, the simulated share
+of reports within 30 minutes (as the pools were actually worked), and the share of periods read by the site's own
+radiologists. Per radiologist: on-call periods by kind, hours and weighted points against their fair share. Per
+grouping of sites one radiologist read together: duties, exams and the simulated share within 30 minutes. The
+weekdays each radiologist loses to the *repos de sécurité* after a night on call are counted with the pools and as
+if every site had its own radiologist every night.
 """,
     ),
     code(
         "workload",
         """
-report = workload(pooled, result.assignments, run.pool_ids(), profile=scenario_profile(pooled))
-display(report.sites.round(3))
-per_radiologist = report.radiologists
+site_names = {s.site_id: s.name for s in scenario.sites}
+per_site = run.tables["workload_sites"]
+display(per_site.assign(site=per_site["site_id"].map(site_names)).set_index("site").drop(columns="site_id").round(3))
+per_radiologist = run.tables["workload_radiologists"]
 print(
     f"on-call periods per radiologist: {per_radiologist['periods'].min()} to {per_radiologist['periods'].max()} "
     f"(median {per_radiologist['periods'].median():.0f}); on-call hours: median "
     f"{per_radiologist['on_call_hours'].median():.0f}"
 )
 display(per_radiologist.sort_values("deviation").head(5))
-share = (report.sites["sla_share_within_target"] * report.sites["expected_exams"]).sum() / report.sites[
-    "expected_exams"
-].sum()
-print(f"share of reports within 30 min over the region (simulated): {share:.1%}")
-lost = report.days_lost
+display(run.tables["workload_pools"].round(3))
 print(
-    f"daytime days lost to repos de sécurité: {lost['days_lost'].sum():,.0f} with the pools, "
-    f"{lost['days_lost_without_pooling'].sum():,.0f} without pooling"
+    f"share of reports within {figures.sla_minutes:g} min over the region (simulated): "
+    f"{shown('regional_sla_share', figures.regional_sla_share)}; lowest at {figures.worst_site_name}: "
+    f"{shown('worst_site_sla_share', figures.worst_site_sla_share)}"
+)
+print(
+    f"daytime days lost to repos de sécurité: {shown('daytime_days_lost', figures.daytime_days_lost)} with the "
+    f"pools, {shown('daytime_days_lost', figures.daytime_days_lost_without_pooling)} without pooling"
 )
 """,
     ),
@@ -466,27 +489,32 @@ print(
         """
 ## 10. Costs (placeholder tariffs)
 
-`costs` prices the rota: one on-call allowance per radiologist per period, however many sites they cover, shared
-between the sites by their expected exams; a fee per exam read by a radiologist from another hospital; a platform
-cost if set. It compares it with no pooling (every site its own radiologists every period, no remote fee). The
-tariffs come from the scenario's `[costs]` table; **the bundled scenarios have none, so every figure below uses
-placeholder defaults**: the comparison depends heavily on the fee per remote exam, which no public source gives.
+The analysis prices the rota (`run.tables["costs"]`, `costs.csv`): one on-call allowance per radiologist per
+period, however many sites they cover, shared between the sites by their expected exams; a fee per exam read by a
+radiologist from another hospital; a platform cost if set. It compares it with no pooling (every site its own
+radiologists every period, no remote fee). The tariffs come from the scenario's `[costs]` table and are recorded
+with the run (`run.analysis["costs"]`, `analysis.json`); **the bundled scenarios have none, so every figure below
+uses placeholder defaults**: the comparison depends heavily on the fee per remote exam, which no public source gives.
 """,
     ),
     code(
         "cost",
         """
-tariffs, tariff_warnings, placeholders = cost_settings(pooled)
-for line in describe_settings(tariffs, placeholders):
-    print(line)
-cost = costs(pooled, report, tariffs)
-site_names = {s.site_id: s.name for s in scenario.sites}
-display(cost.per_site.assign(site=cost.per_site["id"].map(site_names)).set_index("site").drop(columns="id").round(0))
-region = cost.region
+for name, tariff in run.analysis["costs"].items():
+    print(f"{name} = {tariff['euros']:g} €" + (" (PLACEHOLDER default)" if tariff["placeholder"] else ""))
+cost = run.tables["costs"]
+cost_per_site = cost[cost["scope"] == "site"]
+display(
+    cost_per_site.assign(site=cost_per_site["id"].map(site_names))
+    .set_index("site")
+    .drop(columns=["scope", "id"])
+    .round(0)
+)
 print(
-    f"regional cost over the quarter: {region['total']:,.0f} EUR with the pools, "
-    f"{region['no_pooling_total']:,.0f} EUR without pooling ({region['difference']:+,.0f} EUR); "
-    f"of which remote-read fees {region['remote_fees']:,.0f} EUR"
+    f"regional cost over the quarter: {shown('cost_total_eur', figures.cost_total_eur)} EUR with the pools, "
+    f"{shown('cost_no_pooling_eur', figures.cost_no_pooling_eur)} EUR without pooling "
+    f"({figures.cost_total_eur - figures.cost_no_pooling_eur:+,.0f} EUR); "
+    f"of which remote-read fees {run.analysis['region']['remote_fees']:,.0f} EUR"
 )
 """,
     ),
@@ -497,15 +525,16 @@ print(
 
 The PDS sites on the département boundaries, sized by their expected exams over the quarter and shaped by kind;
 colours are the pools as worked in the rota (each site's most frequent pooling), with a line from each site to the
-home hospital of the radiologists who most often read it. `write_map` writes the same map to a PNG, SVG or PDF file
-and `render_map` returns its bytes.
+home hospital of the radiologists who most often read it. It is drawn from the view of the run, as `pds-plan run`
+draws it: `write_map(view.scenario, "map.png", view.rota)` writes the same map to a PNG, SVG or PDF file and
+`render_map(view.scenario, "png", view.rota)` returns its bytes (`pds_plan.outputs.maps`).
 """,
     ),
     code(
         "map",
         """
 fig, ax = plt.subplots(figsize=(9, 10))
-plot_coverage(pooled, run.rota, ax=ax)
+plot_coverage(view.scenario, view.rota, ax=ax)
 plt.show()
 """,
     ),
@@ -515,16 +544,16 @@ plt.show()
 ## 12. On-call periods per radiologist and week
 
 The heatmap counts each radiologist's on-call periods per week, radiologists grouped by home hospital (a period
-covering several sites counts once). The other plots of `pds_plan.outputs.plots` draw the same way on a matplotlib
-axes: `plot_fairness` (load against fair share, against the greedy baseline), `plot_calendar` (who covers which site
-in a month) and `plot_sla` (turnaround per pool, after `write_workload_report` has written the workload files into
-the run folder).
+covering several sites counts once). The other plots of `pds_plan.outputs.plots` draw the same view of the run on a
+matplotlib axes with `draw_plot(kind, view, ax)`: `fairness` (load against fair share, against the greedy
+baseline), `calendar` (who covers which site in a month) and `sla` (turnaround per pool, from
+`run.tables["workload_pools"]`).
 """,
     ),
     code(
         "plot",
         """
-plot_workload(run, pooled)
+plot_workload(view, view.scenario)
 plt.show()
 """,
     ),
@@ -533,32 +562,41 @@ plt.show()
         """
 ## Key figures
 
-The figures above in one place, with their assumptions: synthetic radiologists and volumes, assumed reading times,
-placeholder tariffs, a 10-second solve. The temporary run folder is deleted.
+The run's key figures in one table, one row per figure (`figure` is the field of `run.figures`), rounded for display
+only, as `pds-plan compare` rounds them; the unrounded values are `run.figures`, and `summary.json` in the run
+folder. Their assumptions: synthetic radiologists and volumes, assumed reading times, placeholder tariffs, a
+10-second solve. The temporary run folder is deleted.
 """,
     ),
     code(
         "key-figures",
         """
-key_figures = pd.Series(
-    {
-        "PDS sites": len(scenario.pds_sites),
-        "site periods to cover": len(periods),
-        "radiologists on call at once (designed pools)": design.on_call_at_night,
-        "pools keeping 95 % within 30 min": f"{meeting} of {len(design.pools)}",
-        "hard-rule violations": len(result.violations),
-        "fairness max/min (greedy baseline)": f"{fair:.2f} ({greedy_fair:.2f})",
-        "reports within 30 min, region": f"{share:.1%}",
-        "daytime days lost (without pooling)": (
-            f"{lost['days_lost'].sum():,.0f} ({lost['days_lost_without_pooling'].sum():,.0f})"
-        ),
-        "cost EUR, placeholder tariffs (without pooling)": (
-            f"{region['total']:,.0f} ({region['no_pooling_total']:,.0f})"
-        ),
-    },
-    name=scenario.name,
-)
-print(key_figures.to_string())
+target = f"{figures.sla_target:.0%} within {figures.sla_minutes:g} min"
+FIGURES = {  # field of run.figures: what it is
+    "status": "solver status",
+    "violations": "hard-rule violations (independent check)",
+    "pds_sites": "PDS sites",
+    "pooled_sites": "PDS sites read with another on most periods",
+    "on_call_per_night": "radiologists on call per night (mean)",
+    "regional_sla_share": f"reports within {figures.sla_minutes:g} min, region (simulated)",
+    "worst_site_name": "site with the lowest share",
+    "worst_site_sla_share": "its share",
+    "pools_below_target": f"sites or groupings read below {target}",
+    "fairness_max_over_min": "fairness, max/min load (1 is even)",
+    "baseline_max_over_min": "the same, greedy baseline",
+    "fairness_floor": "fairness floor: no rota below",
+    "radiologists_excluded": "radiologists who can never be on call",
+    "daytime_days_lost": "daytime days lost to repos de sécurité",
+    "daytime_days_lost_without_pooling": "the same, every site its own radiologist",
+    "cost_total_eur": "cost EUR (placeholder tariffs)",
+    "cost_no_pooling_eur": "cost EUR without pooling (placeholders)",
+}
+values = figures.as_dict()
+key_figures = pd.DataFrame(
+    {"figure": name, "what": what, "value": shown(name, values[name])} for name, what in FIGURES.items()
+).set_index("figure")
+display(key_figures)
+print(f"below {target}:", "; ".join(figures.pools_below_target_names) or "none")
 workdir.cleanup()
 print(f"temporary run folder removed: {not folder.exists()}")
 """,
@@ -604,14 +642,12 @@ import pandas as pd
 from IPython.display import display
 
 from pds_plan import bundled_scenarios, default_scenario, load_scenario
-from pds_plan.analysis.cost import cost_settings, costs
 from pds_plan.analysis.pool_design import DesignSettings, PoolDesignError, design_pools
-from pds_plan.analysis.profile import scenario_profile
-from pds_plan.analysis.workload import workload
-from pds_plan.domain.model import PeriodKind, Scenario
-from pds_plan.optimise.rota_model import SolveOptions
-from pds_plan.outputs.run_folder import rota_frame
-from pds_plan.runs import RunResult, solve
+from pds_plan.domain.model import Scenario
+from pds_plan.domain.run import Run, RunSettings
+from pds_plan.outputs.compare import shown
+from pds_plan.runs.compare import compare
+from pds_plan.runs.pipeline import plan
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 30)
@@ -625,38 +661,51 @@ print(f"{scenario.name}: {len(scenario.pds_sites)} PDS sites, {len(scenario.radi
         """
 ## (a) No pooling, designed pools, pools formed by the optimiser
 
-*No pooling* is the scenario with `max_sites_per_radiologist = 1`. The three rotas are solved with the same
-options (5 s, seed 0); each keeps every hard rule, checked independently (the solver starts from a complete greedy
-rota, so it always has one to return).
+Each variant is one run of the pipeline `pds-plan run` calls (`plan`): pools, rota, independent rule check,
+analysis and key figures, with the same settings (5 s, seed 0, two workers, 95 % of reports within 30 minutes):
+
+- *no pooling*: the scenario with `max_sites_per_radiologist = 1`, no pool design;
+- *designed pools*: the scenario has no `pools.csv`, so the pipeline designs the pools first, as `pds-plan run`
+  does;
+- *pools formed by the optimiser*: no pool design (`design_pools=False`, `pds-plan run --no-pool-design`); before
+  solving, the pipeline forbids every grouping of sites that misses the turnaround target in simulation.
+
+Each rota keeps every hard rule, checked independently (the solver starts from a complete greedy rota, so it always
+has one to return).
 """,
     ),
     code(
         "variants",
         """
-design = design_pools(scenario, DesignSettings(max_sites=scenario.rules.max_sites_per_radiologist))
 one_site_each = dataclasses.replace(scenario.rules, max_sites_per_radiologist=1)
-variants = {
-    "no pooling": dataclasses.replace(scenario, rules=one_site_each),
-    "designed pools": design.with_pools(),
-    "pools formed by the optimiser": scenario,
+settings = RunSettings(time_limit=5)
+no_design = dataclasses.replace(settings, design_pools=False)
+runs: dict[str, Run] = {
+    "no pooling": plan(dataclasses.replace(scenario, rules=one_site_each), no_design),
+    "designed pools": plan(scenario, settings),
+    "pools formed by the optimiser": plan(scenario, no_design),
 }
-options = SolveOptions(time_limit=5)
-results: dict[str, RunResult] = {label: solve(variant, options) for label, variant in variants.items()}
-for label, result in results.items():
-    print(f"{label}: {result.status}, {len(result.violations)} hard-rule violations")
+for label, run in runs.items():
+    pools = "one site per radiologist" if label == "no pooling" else "; ".join(run.notes)
+    print(f"{label}: {run.figures.status}, {run.figures.violations} hard-rule violations; pools: {pools}")
 """,
     ),
     md(
         "measure-md",
         """
-For each rota: the mean number of radiologists on call per night and the on-call duties (one radiologist in one
-period, however many sites); fairness as the ratio between the most and the least loaded radiologist (weighted
-points per FTE-available day, within each group of radiologists sharing credentials; 1 is perfectly even) next to
-the greedy baseline's; the simulated share of reports within 30 minutes over the region (weighted by expected
-exams) and at the worst site; the weekdays lost to the *repos de sécurité*; and the cost at placeholder tariffs:
-allowances plus a fee for every exam read by a radiologist from another hospital. The no-pooling rota may also use
-radiologists from other hospitals (those credentialed for a site), so it pays remote fees too; the cost module's
-*own-staff reference* is every site covered by its own radiologists with no remote fee.
+`compare` puts the runs side by side, one row per run and one column per key figure (`run.figures`: the figures the
+terminal panel of `pds-plan run`, its report and `compare.csv` of `pds-plan compare` show), unrounded; the table
+below rounds them for display only, as `pds-plan compare` does, one column per run. The figures: radiologists on call
+on a mean night and the PDS sites read with another site on most of their periods; the simulated share of reports
+within 30 minutes at the worst site and over the region (weighted by expected exams), and how many sites or
+groupings read by one radiologist miss the 95 % target; fairness as the ratio between the most and the least loaded
+radiologist (weighted points per FTE-available day; 1 is perfectly even; `fairness_within_groups` within each group
+of radiologists sharing credentials), next to the greedy baseline's and the *fairness floor* no rota of the scenario
+can go below; the radiologists who can never be on call (credentialed for no whole pool); the weekdays lost to the
+*repos de sécurité*; and the cost at placeholder tariffs: allowances plus a fee for every exam read by a
+radiologist from another hospital. The no-pooling rota may also use radiologists from other hospitals (those
+credentialed for a site), so it pays remote fees too; `cost_no_pooling_eur` is the *own-staff reference*, every
+site covered by its own radiologists with no remote fee, the same for the three runs.
 
 The solver minimises its own objective (the spread and deviations of the normalised load, then requests, stable
 pools and home sites), not this max/min ratio: after a 5-second search the ratio may even be a little worse than
@@ -666,61 +715,46 @@ the greedy baseline's.
     code(
         "measure",
         """
-tariffs, _, placeholders = cost_settings(scenario)
+comparison = compare(list(runs.items()))  # one row per run, its key figures unrounded
+rounded = pd.DataFrame({column: [shown(column, value) for value in comparison[column]] for column in comparison})
+display(rounded.set_index("run").T)  # one column per run, rounded for display only
 
-
-def measure(variant: Scenario, result: RunResult) -> dict[str, float]:
-    rota = rota_frame(result)
-    nights = rota[rota["period"] == PeriodKind.NIGHT.value]
-    on_call = nights.groupby("date")["radiologist_id"].nunique()
-    report = workload(variant, result.assignments, profile=scenario_profile(variant))
-    sites = report.sites
-    share = (sites["sla_share_within_target"] * sites["expected_exams"]).sum() / sites["expected_exams"].sum()
-    fairness = result.summary()["fairness"]
-    greedy = result.summary()["greedy_baseline"]["fairness"]
-    region = costs(variant, report, tariffs).region
-    return {
-        "radiologists on call per night": on_call.mean(),
-        "on-call duties": len(report.duties),
-        "fairness max/min": fairness["spread_ratio_within_credential_groups"],
-        "greedy baseline max/min": greedy["spread_ratio_within_credential_groups"],
-        "radiologists without duty": fairness["radiologists_without_duty"],
-        "reports within 30 min %": 100 * share,
-        "worst site within 30 min %": 100 * sites["sla_share_within_target"].min(),
-        "daytime days lost": report.days_lost["days_lost"].sum(),
-        "remote-read fees EUR": region["remote_fees"],
-        "cost EUR": region["total"],
-        "own-staff reference EUR": region["no_pooling_total"],
-    }
-
-
-comparison = pd.DataFrame({label: measure(variants[label], result) for label, result in results.items()}).T
-comparison = comparison.astype(float)
-comparison["cost vs no pooling EUR"] = comparison["cost EUR"] - comparison.loc["no pooling", "cost EUR"]
-display(comparison.T.round(2))  # one column per variant
-print("placeholder tariffs:", ", ".join(placeholders) or "none")
-for label, row in comparison.iterrows():
+by_run = comparison.set_index("run")
+no_pooling_cost = by_run.loc["no pooling", "cost_total_eur"]
+for label, run in runs.items():
+    row, remote_fees = by_run.loc[label], run.analysis["region"]["remote_fees"]
     print(
-        f"{label}: {row['radiologists on call per night']:.1f} radiologists on call per night, "
-        f"fairness {row['fairness max/min']:.2f} (greedy {row['greedy baseline max/min']:.2f}), "
-        f"{row['reports within 30 min %']:.1f} % of reports within 30 min, "
-        f"{row['daytime days lost']:.0f} daytime days lost, "
-        f"cost {row['cost EUR']:,.0f} EUR ({row['cost vs no pooling EUR']:+,.0f} EUR vs the no-pooling rota)"
+        f"{label}: {shown('on_call_per_night', row['on_call_per_night'])} radiologists on call per night, "
+        f"fairness {shown('fairness_max_over_min', row['fairness_max_over_min'])} "
+        f"(greedy {shown('baseline_max_over_min', row['baseline_max_over_min'])}), "
+        f"{shown('regional_sla_share', row['regional_sla_share'])} of reports within 30 min "
+        f"(worst site {shown('worst_site_sla_share', row['worst_site_sla_share'])}), "
+        f"{shown('daytime_days_lost', row['daytime_days_lost'])} daytime days lost, "
+        f"cost {shown('cost_total_eur', row['cost_total_eur'])} EUR of which {remote_fees:,.0f} EUR remote-read fees "
+        f"({row['cost_total_eur'] - no_pooling_cost:+,.0f} EUR vs the no-pooling rota)"
     )
-reference = comparison["own-staff reference EUR"].iloc[0]
-print(f"reference, every site its own radiologists and no remote fee: {reference:,.0f} EUR")
+    print("  read by one radiologist below the target:", "; ".join(run.figures.pools_below_target_names) or "none")
+reference = shown("cost_no_pooling_eur", by_run["cost_no_pooling_eur"].iloc[0])
+print(f"reference, every site its own radiologists and no remote fee: {reference} EUR")
 """,
     ),
     md(
         "read-variants-md",
         """
 What to look for: how many radiologists each choice keeps on call every night, and what it costs in turnaround
-(one reader for several sites means a longer wait) and in fairness. Pools formed freely by the optimiser are bounded
-only by the peak reading limit of the rota, not by the 95 % target, which is what the designed pools add. The cost
-figures hinge on the fee per remote exam, for which no public figure was found: set the region's own `[costs]`
-table in the scenario before concluding anything about money. The rotas are solved with a wall-clock limit on two
-parallel workers, so the rota-dependent figures (fairness, days lost, costs) can change slightly from one run to the
-next; the pool designs are seeded and do not.
+(one reader for several sites means a longer wait) and in fairness. The pools formed by the optimiser keep the same
+turnaround target as the designed ones: no grouping of two or more sites that misses 95 % within 30 minutes in
+simulation may be read by one radiologist (a hard rule, README "Pools the optimiser forms itself"), so the sites
+they leave below the target are, as with the designed pools, those too busy even alone, which need a second reader
+or on-site cover. What differs is stability: a designed pool is read together every period, by a radiologist
+credentialed for all its sites, while the optimiser may group sites differently from one period to the next, as
+fairness and its other objectives suit it. Compare the fairness floors too: fixed pools restrict who may read which
+sites, and the floor shows how much of a rota's spread comes from that rather than from the short search. The cost
+figures hinge on the fee per remote exam, for which no public
+figure was found: set the region's own `[costs]` table in the scenario before concluding anything about money. The
+search of each rota stops on a budget of deterministic work unless its 5-second clock stops it first (a slow or
+busy machine), and then the rota-dependent figures (fairness, days lost, costs) can change slightly from one run to
+the next; the pool designs are seeded and do not.
 """,
     ),
     md(
@@ -800,10 +834,10 @@ minutes. Right: the sensitivity grid of (b).
         "chart",
         """
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
-bars = left.bar(comparison.index, comparison["radiologists on call per night"], color=["#bdbdbd", "#2c7fb8", "#7fcdbb"])
-for bar, share in zip(bars, comparison["reports within 30 min %"], strict=True):
+bars = left.bar(comparison["run"], comparison["on_call_per_night"], color=["#bdbdbd", "#2c7fb8", "#7fcdbb"])
+for bar, share in zip(bars, comparison["regional_sla_share"], strict=True):
     left.annotate(
-        f"{share:.1f} % within 30 min",
+        f"{shown('regional_sla_share', share)} within 30 min",
         (bar.get_x() + bar.get_width() / 2, bar.get_height()),
         ha="center",
         va="bottom",

@@ -260,7 +260,6 @@ def _self_formed_pools(scenario: Scenario, r: str, mine: list[_Duty]) -> list[Vi
     if limits is None or not limits.below_target:
         return []
     below = [frozenset(grouping) for grouping in limits.below_target]
-    names = {s.site_id: s.name for s in scenario.sites}
     events = sorted(
         [(d.period.start_utc, 1, i) for i, d in enumerate(mine)]
         + [(d.period.end_utc, 0, i) for i, d in enumerate(mine)]
@@ -282,7 +281,7 @@ def _self_formed_pools(scenario: Scenario, r: str, mine: list[_Duty]) -> list[Vi
         found.append(
             Violation(
                 "turnaround",
-                f"{r} reads {', '.join(sorted(names.get(s, s) for s in sites))} together on {period.date} "
+                f"{_who(scenario, r)} reads {_where_all(scenario, sorted(sites))} together on {period.date} "
                 f"{period.kind.value}: this grouping misses {100 * limits.target_share:g} % of reports within "
                 f"{limits.target_minutes:g} min",
                 r,

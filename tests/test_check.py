@@ -249,7 +249,8 @@ def test_a_self_formed_pool_below_the_turnaround_target(tiny):
         ("turnaround", "R1", "2027-01-10 08:30"),
     ]
     assert violations[0].message == (
-        "R3 reads CH Verdun (test), CHR Metz (test), CHRU de Nancy (test) together on 2027-01-02 saturday: "
+        "Dr C (test) (R3) reads CHR Metz (test) (metz), CHRU de Nancy (test) (nancy), CH Verdun (test) (verdun) "
+        "together on 2027-01-02 saturday: "
         "this grouping misses 95 % of reports within 30 min"
     )
     # R4 takes Verdun on Saturday 9 (a block with its night there): one fewer. No limits, no violation.

@@ -41,12 +41,21 @@ def pooled_sites(workload: Workload) -> int:
     return sum(1 for site, n in covered.items() if shared[site] * 2 > n)
 
 
-def groupings_below_target(workload: Workload, target_share: float) -> list[tuple[str, ...]]:
-    """The groupings of sites one radiologist read together in the rota (a fixed pool, or sites the optimiser put
-    together) whose simulated share of reports within the target misses `target_share` in some period kind."""
-    below = {sites for (sites, _kind), result in workload.sla.items() if result.share_within_target < target_share}
-    used = {duty.site_ids for duty in workload.duties}
-    return sorted(below & used)
+def pools_below_target(pools: pd.DataFrame, target_share: float) -> pd.DataFrame:
+    """The pools as worked (`workload.pool_shares`: a fixed pool, or sites the optimiser put together, or a site read
+    alone) whose share of reports within the target, over their duties, misses `target_share`: the very shares the
+    report's pool table and the turnaround plot show."""
+    return pools[pools["sla_share"] < target_share].sort_values(["sla_share", "pool_id"])
+
+
+def regional_share(sites: pd.DataFrame) -> float | None:
+    """Share of the region's reports made on call within the target: the sites' shares weighted by the exams read
+    on call at each (as each site's share is weighted within it)."""
+    known = sites.dropna(subset=["sla_share_within_target"])
+    read = known["exams_read_on_call"]
+    if read.sum() <= 0:
+        return None
+    return float((read * known["sla_share_within_target"]).sum() / read.sum())
 
 
 def _number(value: Any) -> float | None:
@@ -62,11 +71,13 @@ def key_figures(
     violations: int,
     assignments: Iterable[Assignment],
     workload: Workload,
+    pools: pd.DataFrame,
     costs: Costs,
     sla_target: float,
 ) -> KeyFigures:
     """Every key figure of a run from its parts: the solver's record (`RunResult.summary()`), the independent rule
-    check, the rota, its workload (with the turnaround simulations) and its costs."""
+    check, the rota, its workload (with the turnaround simulations), its pools as worked (`pool_shares`) and its
+    costs."""
     rota = pd.DataFrame(
         [(a.date.isoformat(), a.period.value, a.site_id, a.radiologist_id) for a in assignments],
         columns=["date", "period", "site_id", "radiologist_id"],
@@ -75,13 +86,7 @@ def key_figures(
     sites = workload.sites.dropna(subset=["sla_share_within_target"])
     worst = sites.sort_values("sla_share_within_target").iloc[0] if len(sites) else None
     names = {s.site_id: s.name for s in scenario.sites}
-    below = groupings_below_target(workload, sla_target)
-    weights = workload.sites["expected_exams"] * workload.sites["sla_share_within_target"].notna()
-    regional = (
-        float((workload.sites["expected_exams"] * workload.sites["sla_share_within_target"]).sum() / weights.sum())
-        if weights.sum() > 0
-        else None
-    )
+    below = pools_below_target(pools, sla_target)
     fairness = solve.get("fairness") or {}
     baseline = (solve.get("greedy_baseline") or {}).get("fairness") or {}
     floor = solve.get("fairness_floor") or {}
@@ -93,19 +98,24 @@ def key_figures(
         proven_optimal=bool(solve.get("proven_optimal")),
         gap=_number(solve.get("gap")),
         violations=violations,
+        on_call_duties=len(workload.duties),
+        site_periods=int(workload.sites["pds_periods"].sum()),
         pds_sites=len(scenario.pds_sites),
         pooled_sites=pooled_sites(workload),
         on_call_per_night=float(nights["radiologists"].mean()) if len(nights) else 0.0,
         sla_minutes=float(workload.target_minutes),
         sla_target=float(sla_target),
-        regional_sla_share=regional,
+        regional_sla_share=regional_share(workload.sites),
         worst_site=None if worst is None else str(worst["site_id"]),
         worst_site_name=None if worst is None else names[str(worst["site_id"])],
         worst_site_sla_share=None if worst is None else float(worst["sla_share_within_target"]),
         pools_below_target=len(below),
-        pools_below_target_names=tuple(" + ".join(names[s] for s in sites) for sites in below),
+        pools_below_target_names=tuple(
+            " + ".join(names.get(site, site) for site in str(sites).split(";")) for sites in below["sites"]
+        ),
         fairness_max_over_min=_number(fairness.get("spread_ratio_max_min")),
         fairness_within_groups=_number(fairness.get("spread_ratio_within_credential_groups")),
+        credential_groups=int(fairness.get("credential_groups") or 0),
         fairness_floor=_number(floor.get("spread_ratio_at_least")),
         fairness_floor_within_groups=_number(floor.get("spread_ratio_within_credential_groups_at_least")),
         baseline_max_over_min=_number(baseline.get("spread_ratio_max_min")),

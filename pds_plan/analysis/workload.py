@@ -47,8 +47,8 @@ SlaKey = tuple[tuple[str, ...], PeriodKind]
 Simulator = Callable[..., SlaResult]
 
 SITE_COLUMNS = [
-    "site_id", "pds_periods", "expected_exams", "expected_reading_hours", "sla_share_within_target",
-    "share_read_by_own_staff", "uncovered_periods",
+    "site_id", "pds_periods", "expected_exams", "exams_read_on_call", "expected_reading_hours",
+    "sla_share_within_target", "share_read_by_own_staff", "uncovered_periods",
 ]  # fmt: skip
 RADIOLOGIST_COLUMNS = [
     "radiologist_id", "home_site", "night_periods", "saturday_periods", "sunday_holiday_periods", "periods",
@@ -56,7 +56,8 @@ RADIOLOGIST_COLUMNS = [
     "daytime_days_lost",
 ]  # fmt: skip
 PERIOD_COLUMNS = [
-    "date", "period", "pool_id", "radiologist_id", "sites", "expected_exams", "peak_utilisation", "sla_share",
+    "date", "period", "pool_id", "radiologist_id", "sites", "expected_exams", "exams_read_on_call", "peak_utilisation",
+    "sla_share",
 ]  # fmt: skip
 DAYS_LOST_COLUMNS = ["home_site", "month", "days_lost", "days_lost_without_pooling", "days_given_back"]
 WEEKDAYS = 5  # Monday (0) to Friday (4)
@@ -100,7 +101,8 @@ def duties_of(
     """Group a rota's site periods into duties; InputError for a row that is not a PDS period of the scenario or a
     site period assigned twice (a rota made from another scenario).
 
-    `pool_ids` gives the rota's pool_id of each site period (rota.csv); by default the sites joined with '+'.
+    `pool_ids` gives the rota's pool_id of each site period (rota.csv); by default the scenario's fixed pool ids,
+    and the sites joined with '+' elsewhere.
     """
     calendar = {p.key: p for p in build_calendar(scenario)}
     seen: set[tuple[dt.date, PeriodKind, str]] = set()
@@ -117,11 +119,15 @@ def duties_of(
             grouped[(a.date, a.period, a.radiologist_id)].append(calendar[a.key])
     if problems:
         raise InputError(problems[:20])
+    if pool_ids is None:
+        # The scenario's fixed pools by their ids, as rota.csv names them; other sites by their ids joined with '+'.
+        pool_of = {m.site_id: m.pool_id for m in scenario.pools}
+        pool_ids = {key: pool_of[key[2]] for key in seen if key[2] in pool_of}
     duties = []
     for (date, kind, radiologist_id), periods in grouped.items():
         periods.sort(key=lambda p: p.site_id)
         sites = [p.site_id for p in periods]
-        labels = sorted({pool_ids[(date, kind, s)] for s in sites if (date, kind, s) in pool_ids} if pool_ids else ())
+        labels = sorted({pool_ids[(date, kind, s)] for s in sites if (date, kind, s) in pool_ids})
         duties.append(Duty(date, kind, radiologist_id, tuple(periods), ";".join(labels) or "+".join(sites)))
     duties.sort(key=lambda d: (d.periods[0].start_utc, d.site_ids))
     return duties
@@ -318,6 +324,7 @@ def workload(
                 "site_id": s,
                 "pds_periods": periods,
                 "expected_exams": sum(count[(s, kind)] * means.get((s, kind), 0.0) for kind in PeriodKind),
+                "exams_read_on_call": sum(count[(s, kind)] * read_on_call.get((s, kind), 0.0) for kind in PeriodKind),
                 "expected_reading_hours": sum(count[(s, kind)] * minutes.get((s, kind), 0.0) for kind in PeriodKind)
                 / 60,
                 "sla_share_within_target": sla,
@@ -371,6 +378,7 @@ def workload(
                 "radiologist_id": duty.radiologist_id,
                 "sites": ";".join(duty.site_ids),
                 "expected_exams": sum(means.get((s, duty.kind), 0.0) for s in duty.site_ids),
+                "exams_read_on_call": sum(read_on_call.get((s, duty.kind), 0.0) for s in duty.site_ids),
                 "peak_utilisation": result.peak_utilisation,
                 "sla_share": result.share_within_target,
             }
@@ -418,22 +426,24 @@ def _days_lost_frame(
     return pd.DataFrame(rows, columns=DAYS_LOST_COLUMNS)
 
 
-POOL_COLUMNS = ["pool_id", "sites", "duties", "exams", "sla_share"]
+POOL_COLUMNS = ["pool_id", "sites", "duties", "exams", "exams_read_on_call", "sla_share"]
 
 
 def pool_shares(periods: pd.DataFrame) -> pd.DataFrame:
     """Per pool as worked (the `pool_id` of the duties): duties, expected exams and the share of reports within the
-    target, the duties' simulated shares weighted by their expected exams (their plain mean when none are
-    expected). One row per pool; the table the report and the turnaround plot show."""
+    target, the duties' simulated shares weighted by the exams read on call in them, as a site's share is (their
+    plain mean when none are). One row per pool; the table the report, the turnaround plot and the key figures use."""
     if not len(periods):
         return pd.DataFrame(columns=POOL_COLUMNS)
-    frame = periods.assign(weighted=periods["expected_exams"] * periods["sla_share"])
+    frame = periods.assign(weighted=periods["exams_read_on_call"] * periods["sla_share"])
     grouped = frame.groupby("pool_id").agg(
         sites=("sites", "first"),
         duties=("sla_share", "size"),
         exams=("expected_exams", "sum"),
+        exams_read_on_call=("exams_read_on_call", "sum"),
         weighted=("weighted", "sum"),
         plain=("sla_share", "mean"),
     )
-    grouped["sla_share"] = (grouped["weighted"] / grouped["exams"].where(grouped["exams"] > 0)).fillna(grouped["plain"])
+    read = grouped["exams_read_on_call"]
+    grouped["sla_share"] = (grouped["weighted"] / read.where(read > 0)).fillna(grouped["plain"])
     return grouped.reset_index()[POOL_COLUMNS]

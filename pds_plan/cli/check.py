@@ -18,9 +18,10 @@ from pds_plan.cli.common import clean_errors, console, report_problems
 from pds_plan.domain.calendar import build_calendar
 from pds_plan.domain.model import Scenario
 from pds_plan.domain.rota import Assignment
+from pds_plan.domain.run import plain_json
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.rota import load_rota
-from pds_plan.io.run_store import ROTA_FILE, plain_json, run_scenario
+from pds_plan.io.run_store import ROTA_FILE, run_scenario
 from pds_plan.io.scenario import load_scenario
 from pds_plan.io.writers import atomic_write_text
 

@@ -16,20 +16,29 @@ from pds_plan.io.run_store import read_run
 from pds_plan.outputs.compare import shown, write_compare
 from pds_plan.runs.compare import compare
 
-# Short headers, so that the table stays readable at 80 columns (the runs are rows, the figures columns).
+# What the terminal table shows, one row per figure (the runs are its columns, so it stays readable at 80 columns
+# for a few runs); compare.csv and compare.md hold every column.
 SHOWN = {
     "status": "status",
-    "on_call_per_night": "on call",
-    "pooled_sites": "pooled",
-    "worst_site_sla_share": "worst site",
-    "pools_below_target": "pools <target",
-    "fairness_max_over_min": "fair.",
-    "fairness_within_groups": "groups",
-    "radiologists_excluded": "excl.",
-    "daytime_days_lost": "days lost",
+    "gap": "gap",
+    "on_call_per_night": "on call per night",
+    "pooled_sites": "pooled sites",
+    "worst_site": "worst site",
+    "worst_site_sla_share": "worst site within target",
+    "pools_below_target": "pools below target",
+    "fairness_max_over_min": "fairness max/min",
+    "fairness_within_groups": "within credential groups",
+    "radiologists_excluded": "radiologists excluded",
+    "daytime_days_lost": "daytime days lost",
     "cost_total_eur": "cost €",
-    "cost_no_pooling_eur": "no pool €",
+    "cost_no_pooling_eur": "cost without pooling €",
 }
+
+
+def run_labels(paths: list[Path]) -> list[str]:
+    """Each run by its folder's name, or by its path where two folders share a name."""
+    names = [path.name for path in paths]
+    return [name if names.count(name) == 1 else display_path(path) for name, path in zip(names, paths, strict=True)]
 
 
 @clean_errors
@@ -50,14 +59,13 @@ def compare_command(
       pds-plan compare runs/lorraine runs/lorraine-20min
       pds-plan compare runs/* --out comparison/
     """
-    loaded = [(path.name, read_run(path)) for path in runs]
-    table = compare(loaded)
+    table = compare([(label, read_run(path)) for label, path in zip(run_labels(runs), runs, strict=True)])
     view = Table(box=box.SIMPLE_HEAD, padding=(0, 1), title="Runs compared", title_justify="left")
-    view.add_column("run", no_wrap=True, overflow="fold")
-    for header in SHOWN.values():
-        view.add_column(header, justify="right", overflow="fold")
-    for row in table.to_dict("records"):
-        view.add_row(escape(str(row["run"])), *[escape(shown(column, row[column])) for column in SHOWN])
+    view.add_column("", style="bold", overflow="fold")
+    for label in table["run"]:
+        view.add_column(escape(str(label)), justify="right", overflow="fold")
+    for column, header in SHOWN.items():
+        view.add_row(header, *[escape(shown(column, value)) for value in table[column]])
     console.print(view)
     if out is not None:
         for path in write_compare(table, out, force=force):

@@ -134,7 +134,7 @@ def figure_rows(figures: KeyFigures) -> list[tuple[str, str]]:
         (
             "on call per night",
             f"{figures.on_call_per_night:.1f} radiologists for {figures.pds_sites} PDS sites "
-            f"({figures.pooled_sites} sites pooled)",
+            f"({figures.pooled_sites} read with another site most of the time)",
         ),
     ]
     if figures.worst_site_sla_share is not None:
@@ -148,15 +148,15 @@ def figure_rows(figures: KeyFigures) -> list[tuple[str, str]]:
             (
                 f"reports within {figures.sla_minutes:g} min",
                 f"worst site {figures.worst_site_name} {_share(figures.worst_site_sla_share)} "
-                f"(target {figures.sla_target:.0%}); {below}; region {_share(figures.regional_sla_share)}",
+                f"(target {figures.sla_target:.1%}); {below}; region {_share(figures.regional_sla_share)}",
             )
         )
-    for label, value, baseline, floor in (
-        ("fairness (max/min load)", figures.fairness_max_over_min, figures.baseline_max_over_min,
-         figures.fairness_floor),
-        ("  within credential groups", figures.fairness_within_groups, figures.baseline_within_groups,
-         figures.fairness_floor_within_groups),
-    ):  # fmt: skip
+    measures = [("fairness (max/min load)", figures.fairness_max_over_min, figures.baseline_max_over_min,
+                 figures.fairness_floor)]  # fmt: skip
+    if figures.credential_groups > 1:  # with one group the two measures are the same figure
+        measures.append(("  within credential groups", figures.fairness_within_groups,
+                         figures.baseline_within_groups, figures.fairness_floor_within_groups))  # fmt: skip
+    for label, value, baseline, floor in measures:
         if value is not None:
             parts = [f"greedy {_ratio(baseline)}"] + ([f"no rota below {floor:.2f}"] if floor is not None else [])
             rows.append((label, f"{_ratio(value)} ({', '.join(parts)})"))

@@ -7,7 +7,6 @@ writes it, the outputs draw it. Ctrl-C stops after what is complete and says wha
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from pds_plan.cli.common import clean_errors, console, errors, report_problems, 
 from pds_plan.cli.render import figures_table, report_infeasible, show_summary
 from pds_plan.domain.run import Run, RunSettings
 from pds_plan.errors import InfeasibleError, OutputExistsError, display_path
-from pds_plan.io.run_store import folder_view, read_run, write_run
+from pds_plan.io.run_store import default_run_folder, folder_view, read_run, write_run
 from pds_plan.io.scenario import load_scenario
 from pds_plan.io.writers import folder_lock
 from pds_plan.outputs.exports import ICS_FOLDER
@@ -50,10 +49,6 @@ class Steps:
             with console.status(f"{number}/{len(STEPS)} {name}..."):
                 yield
         self.seconds[name] = time.monotonic() - started
-
-
-def default_run_folder(name: str) -> Path:
-    return Path("runs") / f"{name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
 
 
 def show_closing(run: Run, folder: Path, steps: Steps) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +14,7 @@ from pds_plan.cli.render import figures_table, report_infeasible, show_run
 from pds_plan.domain.model import Scenario
 from pds_plan.domain.run import Run, RunSettings
 from pds_plan.errors import InfeasibleError, OutputExistsError, display_path
-from pds_plan.io.run_store import write_run
+from pds_plan.io.run_store import default_run_folder, write_run
 from pds_plan.io.scenario import load_scenario
 from pds_plan.optimise.rota_model import Progress
 
@@ -23,10 +22,6 @@ ScenarioArg = Annotated[
     Path | None,
     typer.Argument(help="Scenario TOML file; the bundled Lorraine 2027 Q1 scenario when omitted.", show_default=False),
 ]
-
-
-def default_run_folder(name: str) -> Path:
-    return Path("runs") / f"{name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
 
 
 def _progress_table(history: list[Progress]) -> Table:

@@ -7,6 +7,7 @@ Everything here is plain data, so that a run written and read back equals the ru
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
@@ -60,6 +61,8 @@ class KeyFigures:
     proven_optimal: bool
     gap: float | None
     violations: int
+    on_call_duties: int  # one radiologist on call in one period, however many sites they read
+    site_periods: int  # PDS periods of every PDS site: the duties without pooling
     pds_sites: int
     pooled_sites: int  # PDS sites read together with another site on most of their periods
     on_call_per_night: float  # radiologists on call on a mean night
@@ -69,10 +72,11 @@ class KeyFigures:
     worst_site: str | None  # site_id of the site with the lowest share within sla_minutes
     worst_site_name: str | None
     worst_site_sla_share: float | None
-    pools_below_target: int  # groupings of sites read by one radiologist whose simulated share misses sla_target
+    pools_below_target: int  # pools as worked (fixed, formed by the optimiser, or a site alone) below sla_target
     pools_below_target_names: tuple[str, ...]
     fairness_max_over_min: float | None  # summary.json fairness.spread_ratio_max_min
     fairness_within_groups: float | None
+    credential_groups: int  # groups of radiologists linked by shared credentials (1: the two fairness figures agree)
     fairness_floor: float | None  # no rota of the scenario can be more even (optimise/fairness_floor.py)
     fairness_floor_within_groups: float | None
     baseline_max_over_min: float | None  # the spreadsheet-style greedy rota
@@ -103,6 +107,17 @@ class KeyFigures:
 def in_order(assignments: Iterable[Assignment]) -> tuple[Assignment, ...]:
     """A rota in one order (date, period, site), whoever made it: runs compare equal when their rotas are."""
     return tuple(sorted(assignments, key=lambda a: (a.date, a.period.value, a.site_id, a.radiologist_id)))
+
+
+def plain_json(value: Any) -> Any:
+    """`value` as JSON keeps it: NaN and infinity become None (JSON has neither), tuples become lists."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_json(v) for v in value]
+    return value
 
 
 # The analysis tables of a run, by the name of the file they are written to.

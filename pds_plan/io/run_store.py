@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 import os
 import platform
 from collections import defaultdict
@@ -33,7 +32,7 @@ from pds_plan.domain.calendar import Period, build_calendar
 from pds_plan.domain.demand import mean_exams_per_period
 from pds_plan.domain.model import PoolMember, Scenario, TurnaroundLimits
 from pds_plan.domain.rota import Assignment, blocks_of
-from pds_plan.domain.run import TABLE_NAMES, KeyFigures, PoolsOrigin, Run, RunSettings, in_order
+from pds_plan.domain.run import TABLE_NAMES, KeyFigures, PoolsOrigin, Run, RunSettings, in_order, plain_json
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.rota import load_rota
 from pds_plan.io.run_folder import RunFolder
@@ -62,6 +61,14 @@ BASELINE_COLUMNS = ["date", "period", "site_id", "radiologist_id"]
 # Identifier columns are text even when they look like numbers (a site "0540" must stay "0540").
 TEXT_COLUMNS = {"site_id": str, "radiologist_id": str, "id": str, "home_site": str, "pool_id": str, "date": str,
                 "month": str, "sites": str, "period": str, "scope": str}  # fmt: skip
+
+
+RUNS_FOLDER = Path("runs")
+
+
+def default_run_folder(name: str) -> Path:
+    """runs/NAME-YYYYMMDD-HHMMSS: a new folder per run, so that a run never replaces another by default."""
+    return RUNS_FOLDER / f"{name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
 
 
 def _local(moment: Any) -> str:
@@ -128,17 +135,6 @@ def _baseline_frame(assignments: Iterable[Assignment]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=BASELINE_COLUMNS)
 
 
-def plain_json(value: Any) -> Any:
-    """`value` as JSON keeps it: NaN and infinity become None (JSON has neither), tuples become lists."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): plain_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain_json(v) for v in value]
-    return value
-
-
 def summary_document(run: Run) -> dict[str, Any]:
     """summary.json: the solver's record at the top level (as `pds-plan solve` always wrote it), then the key
     figures and what the run was made with."""
@@ -167,7 +163,7 @@ def _version(package: str) -> str | None:
 
 
 POOLS_WORDS = {
-    PoolsOrigin.SCENARIO: "fixed by the scenario's pools file",
+    PoolsOrigin.SCENARIO: "fixed by a pools file of the scenario or solve --pools (pools.csv in this folder)",
     PoolsOrigin.DESIGNED: "designed by pds-plan pools design (pools.csv in this folder)",
     PoolsOrigin.SELF_FORMED: "formed by the optimiser, period by period",
 }
@@ -212,9 +208,12 @@ def run_files(run: Run, folder: Path) -> dict[str, str]:
     }
     for name, frame in run.tables.items():
         files[TABLE_FILES[name]] = csv_text(frame)
-    if run.pools_origin is PoolsOrigin.DESIGNED:
+    if run.scenario.pools:
+        # The pools the rota was solved under, whoever fixed them (a design, the scenario, `solve --pools`): the
+        # run is read back, checked and analysed under these, whatever the scenario file says later.
         pools = pd.DataFrame([(m.pool_id, m.site_id) for m in run.scenario.pools], columns=["pool_id", "site_id"])
         files[POOLS_FILE] = csv_text(pools)
+    if run.pools_origin is PoolsOrigin.DESIGNED:
         if run.design is not None:
             files[POOLS_DESIGN_FILE] = _json(plain_json(run.design))
         if run.design_table is not None:
@@ -266,7 +265,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         return pd.DataFrame()
     except (ValueError, OSError) as error:
         raise InputError([Problem(display_path(path), f"unreadable run file ({error})")]) from None
-    text = [c for c in frame.columns if frame[c].dtype == object]
+    text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c])]
     frame[text] = frame[text].fillna("")
     return restore_frame(frame)
 
@@ -283,7 +282,7 @@ def scenario_file_of(folder: Path, manifest_document: dict[str, Any], given: Pat
     raise InputError([Problem(display_path(folder / MANIFEST_FILE), f"{why}: pass --scenario FILE")])
 
 
-def _designed_pools(folder: Path) -> tuple[PoolMember, ...]:
+def _run_pools(folder: Path) -> tuple[PoolMember, ...]:
     rows = _read_csv(folder / POOLS_FILE)
     try:
         return tuple(PoolMember(str(p), str(s)) for p, s in zip(rows["pool_id"], rows["site_id"], strict=True))
@@ -293,7 +292,7 @@ def _designed_pools(folder: Path) -> tuple[PoolMember, ...]:
 
 def run_scenario(folder: Path | str, scenario: Path | None = None) -> Scenario:
     """The scenario a run was solved under: its scenario file (the one given, else the manifest's), with the pools
-    designed into the run folder and the turnaround limits its self-formed pools were solved under. Only the
+    the run was solved under (its pools.csv) and the turnaround limits its self-formed pools were solved under. Only the
     manifest, pools.csv and summary.json are read: a rota being checked may be the very file that is broken."""
     folder = Path(folder)
     if not (folder / MANIFEST_FILE).is_file():
@@ -302,9 +301,8 @@ def run_scenario(folder: Path | str, scenario: Path | None = None) -> Scenario:
         )
     document = _read_json(folder / MANIFEST_FILE)
     loaded = load_scenario(scenario_file_of(folder, document, scenario))
-    designed = str(document.get("pools", "")).startswith("designed") and (folder / POOLS_FILE).is_file()
-    if designed and not loaded.pools:
-        loaded = replace(loaded, pools=_designed_pools(folder))
+    if (folder / POOLS_FILE).is_file():
+        loaded = replace(loaded, pools=_run_pools(folder))
     if loaded.turnaround_limits is None and (folder / SUMMARY_FILE).is_file():
         limits = (_read_json(folder / SUMMARY_FILE).get("run") or {}).get("turnaround_limits")
         if limits:

@@ -55,15 +55,16 @@ def chart(table: pd.DataFrame) -> bytes:
     labels = list(table["run"])
     for number, (column, title, scale) in enumerate(panels, start=1):
         ax = figure.add_subplot(1, 3, number)
-        values = pd.to_numeric(table[column], errors="coerce").fillna(0.0) * scale
+        values = pd.to_numeric(table[column], errors="coerce") * scale  # a missing figure draws no bar, not a 0
         ax.barh(labels, values, color="#2c7fb8")
         if column == "cost_total_eur":
-            without = pd.to_numeric(table["cost_no_pooling_eur"], errors="coerce").fillna(0.0) * scale
+            without = pd.to_numeric(table["cost_no_pooling_eur"], errors="coerce") * scale
             ax.barh(labels, without, fill=False, hatch="//", edgecolor="#636363")
         if column == "worst_site_sla_share":
             for target in sorted(set(pd.to_numeric(table["sla_target"], errors="coerce").dropna())):
                 ax.axvline(target * 100, color="#d7301f", linestyle="--", linewidth=1)
-            ax.set_xlim(max(0.0, float(values.min()) - 10), 100)
+            lowest = values.min()
+            ax.set_xlim(max(0.0, float(lowest) - 10) if pd.notna(lowest) else 0.0, 100)
         ax.set_title(title, fontsize=9)
         ax.invert_yaxis()
         if number > 1:

@@ -94,6 +94,10 @@ STRINGS: dict[Language, dict[str, str]] = {
         "kpi_fairness": "Équité (écart max/min)",
         "kpi_fairness_detail": "référence gloutonne {baseline} · points par jour ETP disponible, 1 = parfait",
         "kpi_fairness_floor": " · aucun planning en dessous de {floor} avec ces conventions",
+        "kpi_fairness_groups": "Équité entre radiologues aux mêmes conventions",
+        "kpi_on_call": "Radiologues d'astreinte par nuit",
+        "kpi_on_call_detail": "en moyenne, pour {sites} sites PDS · {pooled} sites lus avec un autre la plupart "
+        "du temps",
         "kpi_duties": "Astreintes",
         "kpi_duties_detail": "contre {n} site-périodes sans mutualisation",
         "kpi_cost": "Coût total",
@@ -149,7 +153,8 @@ STRINGS: dict[Language, dict[str, str]] = {
         "radiologists": "Radiologues",
         "costs": "Coûts (€)",
         "costs_note": "Indemnités réparties selon les examens attendus, actes lus à distance, plateforme ; "
-        "différence = mutualisé − sans mutualisation.",
+        "différence = mutualisé − sans mutualisation. Un site lu seul paie aussi des actes lus à distance quand le "
+        "radiologue d'astreinte exerce dans un autre hôpital.",
         "pools": "Mutualisations",
         "col_site": "Site",
         "col_periods": "Périodes PDS",
@@ -234,6 +239,9 @@ STRINGS: dict[Language, dict[str, str]] = {
         "kpi_fairness": "Fairness (max/min spread)",
         "kpi_fairness_detail": "greedy baseline {baseline} · points per FTE-available day, 1 = perfect",
         "kpi_fairness_floor": " · no rota goes below {floor} under these credentials",
+        "kpi_fairness_groups": "Fairness among radiologists sharing credentials",
+        "kpi_on_call": "Radiologists on call per night",
+        "kpi_on_call_detail": "on average, for {sites} PDS sites · {pooled} sites read with another most of the time",
         "kpi_duties": "On-call duties",
         "kpi_duties_detail": "against {n} site-periods without pooling",
         "kpi_cost": "Total cost",
@@ -289,7 +297,8 @@ STRINGS: dict[Language, dict[str, str]] = {
         "radiologists": "Radiologists",
         "costs": "Costs (€)",
         "costs_note": "Allowances split by expected exams, remote-read fees, platform; difference = pooled − "
-        "no pooling.",
+        "no pooling. A site read alone pays remote-read fees too when the radiologist on call works at another "
+        "hospital.",
         "pools": "Pools",
         "col_site": "Site",
         "col_periods": "PDS periods",
@@ -1010,12 +1019,27 @@ def kpis_of(run: RunFolder, text: Formatter) -> list[Kpi]:
             + (text.say("kpi_fairness_floor", floor=text.number(floor, 2)) if floor is not None else ""),
         )
     )
-    rota = run.rota
-    if {"date", "period", "radiologist_id"} <= set(rota.columns):
-        covered = rota[rota["radiologist_id"] != ""]
-        duties = len(covered[["date", "period", "radiologist_id"]].drop_duplicates())
-        detail = text.say("kpi_duties_detail", n=text.number(len(rota)))
-        kpis.append(Kpi(text.say("kpi_duties"), text.number(duties), detail))
+    if figures.credential_groups > 1:
+        floor = figures.fairness_floor_within_groups
+        kpis.append(
+            Kpi(
+                text.say("kpi_fairness_groups"),
+                text.number(figures.fairness_within_groups, 2),
+                text.say("kpi_fairness_detail", baseline=text.number(figures.baseline_within_groups, 2))
+                + (text.say("kpi_fairness_floor", floor=text.number(floor, 2)) if floor is not None else ""),
+            )
+        )
+    kpis.append(
+        Kpi(
+            text.say("kpi_on_call"),
+            text.number(figures.on_call_per_night, 1),
+            text.say(
+                "kpi_on_call_detail", sites=text.number(figures.pds_sites), pooled=text.number(figures.pooled_sites)
+            ),
+        )
+    )
+    detail = text.say("kpi_duties_detail", n=text.number(figures.site_periods))
+    kpis.append(Kpi(text.say("kpi_duties"), text.number(figures.on_call_duties), detail))
     excluded = figures.radiologists_excluded
     ids = ", ".join(figures.radiologists_excluded_ids)
     kpis.append(
@@ -1051,7 +1075,7 @@ def _sla_kpi(figures: KeyFigures, text: Formatter) -> Kpi:
     label = text.say("kpi_sla_worst", minutes=minutes)
     if figures.worst_site_sla_share is None:
         return Kpi(label, text.say("kpi_missing"), tone="none")
-    target = text.percent(figures.sla_target, 0)
+    target = text.percent(figures.sla_target, 1)
     below = figures.pools_below_target
     if below == 0:
         pools = text.say("kpi_pools_ok", target=target)
@@ -1207,19 +1231,11 @@ def _tables(analysis: Analysis, names: Names, scenario: Scenario | None, text: F
 # ---------------------------------------------------------------------------------------------------------- entry
 
 
-def _read(folder: Path | str) -> RunFolder:
-    from pds_plan.io.run_store import folder_view, read_run  # the whole run: scenario, tables, key figures
-
-    return folder_view(read_run(folder), folder)
-
-
-def render_report(run: RunFolder | Path | str, lang: Language | str = Language.FR) -> str:
+def render_report(run: RunFolder, lang: Language | str = Language.FR) -> str:
     """The HTML report of a run, as text: French by default, `lang="en"` for English. Everything in it comes from
-    the run (`pds_plan.io.run_store.folder_view`): its scenario, tables and key figures; nothing is solved. A path
-    is read through the run store first (a convenience for notebooks).
+    the run (`pds_plan.io.run_store.folder_view`): its scenario, tables and key figures; nothing is read or solved.
     """
-    loaded = run if isinstance(run, RunFolder) else _read(run)
-    run = loaded
+    loaded = run
     text = Formatter(language_of(lang))
     scenario = run.scenario
     analysis = analysis_of(loaded)
@@ -1262,9 +1278,7 @@ def output_path(out: Path | str) -> Path:
     return out
 
 
-def write_report(
-    run: RunFolder | Path | str, out: Path | str, lang: Language | str = Language.FR, force: bool = False
-) -> Path:
+def write_report(run: RunFolder, out: Path | str, lang: Language | str = Language.FR, force: bool = False) -> Path:
     """Write the report atomically; OutputExistsError when `out` exists, unless `force` (checked before the work,
     which may draw figures for seconds)."""
     path = output_path(out)

@@ -33,8 +33,7 @@ from pds_plan.analysis.workload import SlaCache, Workload, pool_shares, workload
 from pds_plan.check import check_rota
 from pds_plan.domain.model import Scenario
 from pds_plan.domain.rota import Assignment
-from pds_plan.domain.run import PoolsOrigin, Run, RunSettings, in_order
-from pds_plan.io.run_store import plain_json
+from pds_plan.domain.run import PoolsOrigin, Run, RunSettings, in_order, plain_json
 from pds_plan.optimise.rota_model import Progress, SolveOptions
 from pds_plan.runs.solve import RunResult, solve
 
@@ -160,12 +159,15 @@ def analyse(
     cost_config, _warnings, placeholders = cost_settings(scenario)
     cost = costs(scenario, report, cost_config)
     solve_record = {**solve_record, "rule_check": {"violations": len(violations), "messages": list(violations)}}
-    figures = key_figures(scenario, solve_record, len(violations), assignments, report, cost, settings.sla_target)
+    pools = pool_shares(report.periods)
+    figures = key_figures(
+        scenario, solve_record, len(violations), assignments, report, pools, cost, settings.sla_target
+    )
     tables = {
         "workload_sites": report.sites,
         "workload_radiologists": report.radiologists,
         "workload_periods": report.periods,
-        "workload_pools": pool_shares(report.periods),
+        "workload_pools": pools,
         "daytime_days_lost": report.days_lost,
         "costs": cost.frame(),
     }
@@ -187,9 +189,20 @@ def analyse(
 def reanalyse(run: Run, settings: RunSettings) -> Run:
     """A run analysed again with other settings (turnaround target, replications): `pds-plan analyse`."""
     analysed = analyse(run.scenario, run.solve, run.assignments, settings)
+    notes = run.notes
+    before, after = run.settings, settings
+    if (before.sla_minutes, before.sla_target) != (after.sla_minutes, after.sla_target):
+        # The pools (designed, or formed under the turnaround rule) were chosen for the old target; the checker
+        # keeps holding the rota to it. Say so next to figures judged against the new one.
+        notes = (
+            *notes,
+            f"analysed at {after.sla_minutes:g} min and {after.sla_target:.1%}; the pools were chosen for "
+            f"{before.sla_minutes:g} min and {before.sla_target:.1%}",
+        )
     return replace(
         run,
         settings=settings,
+        notes=notes,
         violations=analysed.violations,
         solve=analysed.solve,
         figures=analysed.figures,

@@ -439,7 +439,8 @@ def test_turnaround_agrees_with_the_checker_and_greedy(make, harness):
     violations = check_rota(scenario, [Assignment(*key, r) for key, r in rota.items()])
     assert [(v.rule, v.radiologist_id, v.when.date()) for v in violations] == [("turnaround", "R1", MON)]
     assert violations[0].message == (
-        "R1 reads site A, site B together on 2027-01-04 night: this grouping misses 95 % of reports within 30 min"
+        "Dr R1 (R1) reads site A (A), site B (B) together on 2027-01-04 night: this grouping misses 95 % of reports "
+        "within 30 min"
     )
     rota[(MON, K.NIGHT, "B")] = "R2"
     assert harness(scenario, [add_pools_meet_turnaround]).assign(rota).feasible()

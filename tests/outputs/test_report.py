@@ -18,6 +18,8 @@ from typer.testing import CliRunner
 from pds_plan.cli.app import app as main_app
 from pds_plan.cli.report import report_command
 from pds_plan.errors import InputError, OutputExistsError
+from pds_plan.io.run_folder import RunFolder
+from pds_plan.io.run_store import folder_view, read_run
 from pds_plan.outputs.report import Formatter, Language, generic_table, render_report, write_report
 from pds_plan.outputs.workload_report import REPORT_FILES
 
@@ -37,6 +39,11 @@ def analyse(folder: Path) -> Path:
     result = runner.invoke(main_app, ["analyse", str(folder)])
     assert result.exit_code == 0, result.output
     return folder
+
+
+def view(folder: Path) -> RunFolder:
+    """The run of a folder as the report takes it: read back through the run store."""
+    return folder_view(read_run(folder), folder)
 
 
 def add_pictures(folder: Path, names: tuple[str, ...] = PICTURES) -> dict[str, bytes]:
@@ -78,7 +85,7 @@ def analysed_run(tmp_path_factory, greedy_run) -> Path:
 
 @pytest.fixture(scope="module")
 def fr_html(analysed_run) -> str:
-    return render_report(analysed_run)  # draws the map and the four plots in memory
+    return render_report(view(analysed_run))  # draws the map and the four plots in memory
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +98,7 @@ def pictured_run(analysed_run, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def en_html(pictured_run) -> str:
-    return render_report(pictured_run, lang="en")
+    return render_report(view(pictured_run), lang="en")
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +210,7 @@ def test_numbers_follow_the_language():
 
 def test_an_unknown_language_is_refused(pictured_run):
     with pytest.raises(InputError, match="--lang"):
-        render_report(pictured_run, lang="de")
+        render_report(view(pictured_run), lang="de")
 
 
 def test_images_are_inline_png_data_uris(fr_html):
@@ -236,7 +243,7 @@ def test_nothing_outside_the_file(fr_html, en_html):
 
 
 def test_hostile_names_come_out_as_inert_text(hostile_run):
-    page = render_report(hostile_run)
+    page = render_report(view(hostile_run))
     assert "<script" not in page and "<img src=x" not in page and "<b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=alert(2)&gt;" in page
@@ -251,7 +258,7 @@ def test_a_run_folder_missing_its_analysis_is_named(analysed_run, tmp_path):
     folder = copy_run(analysed_run, tmp_path / "bare")
     (folder / "workload_sites.csv").unlink()
     with pytest.raises(InputError, match=r"workload_sites\.csv"):
-        render_report(folder)
+        render_report(view(folder))
 
 
 def test_a_pools_summary_is_shown_as_a_table(pictured_run, tmp_path):
@@ -268,7 +275,7 @@ def test_a_pools_summary_is_shown_as_a_table(pictured_run, tmp_path):
             "meets_sla": [False, True],
         }
     ).to_csv(folder / "pools_summary.csv", index=False)
-    text = visible_text(render_report(folder))
+    text = visible_text(render_report(view(folder)))
     assert "Mutualisations" in text and "Examens attendus par nuit" in text and "new column" in text
     assert f"92,5{NBSP}%" in text and f"61,2{NBSP}%" in text and "12,25" in text and f"1{NNBSP}234,5" in text
     assert "nancy; metz" in text and "<verdun>" in text
@@ -288,18 +295,18 @@ def test_a_wide_and_short_table_is_turned_on_its_side():
 
 def test_write_refuses_to_overwrite_without_force(pictured_run, tmp_path):
     out = tmp_path / "report.html"
-    assert write_report(pictured_run, out) == out
+    assert write_report(view(pictured_run), out) == out
     first = out.read_text(encoding="utf-8")
     assert first.startswith("<!DOCTYPE html>")
     out.write_text("kept", encoding="utf-8")
     with pytest.raises(OutputExistsError, match="already exists"):
-        write_report(pictured_run, out, lang="en")
+        write_report(view(pictured_run), out, lang="en")
     assert out.read_text(encoding="utf-8") == "kept"
-    write_report(pictured_run, out, lang="en", force=True)
+    write_report(view(pictured_run), out, lang="en", force=True)
     assert '<html lang="en">' in out.read_text(encoding="utf-8")
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left
     with pytest.raises(InputError, match="html"):
-        write_report(pictured_run, tmp_path / "report.pdf")
+        write_report(view(pictured_run), tmp_path / "report.pdf")
 
 
 # ------------------------------------------------------------------------------------------------------------ cli
