@@ -171,7 +171,11 @@ POOLS_WORDS = {
 
 def manifest(run: Run, folder: Path) -> dict[str, Any]:
     scenario = run.scenario
-    inputs = {role: {"file": path.name, "sha256": _sha256(path)} for role, path in scenario.input_files.items()}
+    # Each input by name, hash and path relative to the run folder: reading the run back finds the same files.
+    inputs = {
+        role: {"file": path.name, "path": os.path.relpath(path, Path(folder).resolve()), "sha256": _sha256(path)}
+        for role, path in scenario.input_files.items()
+    }
     location = None
     if scenario.source is not None:
         inputs["scenario"] = {"file": scenario.source.name, "sha256": _sha256(scenario.source)}
@@ -300,9 +304,15 @@ def run_scenario(folder: Path | str, scenario: Path | None = None) -> Scenario:
             [Problem(display_path(folder / MANIFEST_FILE), "missing: not a run folder (made by `pds-plan run`)")]
         )
     document = _read_json(folder / MANIFEST_FILE)
-    loaded = load_scenario(scenario_file_of(folder, document, scenario))
+    files = {}
+    pools_input = ((document.get("inputs") or {}).get("pools") or {}).get("path")
+    if scenario is None and pools_input and (folder / pools_input).is_file():
+        files["pools"] = (folder / pools_input).resolve()  # a pools file given to `solve --pools`
+    loaded = load_scenario(scenario_file_of(folder, document, scenario), files)
     if (folder / POOLS_FILE).is_file():
-        loaded = replace(loaded, pools=_run_pools(folder))
+        solved_under = _run_pools(folder)
+        if set(solved_under) != set(loaded.pools):  # designed for the run, or a pools file changed since
+            loaded = replace(loaded, pools=solved_under)
     if loaded.turnaround_limits is None and (folder / SUMMARY_FILE).is_file():
         limits = (_read_json(folder / SUMMARY_FILE).get("run") or {}).get("turnaround_limits")
         if limits:
