@@ -23,7 +23,7 @@ SHOWN = {
     "gap": "gap",
     "on_call_per_night": "on call per night",
     "pooled_sites": "pooled sites",
-    "worst_site": "worst site",
+    "worst_site_name": "worst site",
     "worst_site_sla_share": "worst site within target",
     "pools_below_target": "pools below target",
     "fairness_max_over_min": "fairness max/min",

@@ -50,25 +50,28 @@ def chart(table: pd.DataFrame) -> bytes:
     panels = (
         ("on_call_per_night", "radiologists on call per night", 1.0),
         ("worst_site_sla_share", "worst site: share of reports within target", 100.0),
-        ("cost_total_eur", "total cost, k€ (pooled; hatched: without pooling)", 0.001),
+        ("cost_total_eur", "total cost, k€: pooled and without pooling", 0.001),
     )
     labels = list(table["run"])
+    rows = list(range(len(labels)))
     for number, (column, title, scale) in enumerate(panels, start=1):
         ax = figure.add_subplot(1, 3, number)
         values = pd.to_numeric(table[column], errors="coerce") * scale  # a missing figure draws no bar, not a 0
-        ax.barh(labels, values, color="#2c7fb8")
         if column == "cost_total_eur":
             without = pd.to_numeric(table["cost_no_pooling_eur"], errors="coerce") * scale
-            ax.barh(labels, without, fill=False, hatch="//", edgecolor="#636363")
+            ax.barh([r - 0.2 for r in rows], values, height=0.4, color="#2c7fb8", label="pooled")
+            ax.barh([r + 0.2 for r in rows], without, height=0.4, color="#bdbdbd", label="without pooling")
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize=8, frameon=False)
+        else:
+            ax.barh(rows, values, color="#2c7fb8")
         if column == "worst_site_sla_share":
             for target in sorted(set(pd.to_numeric(table["sla_target"], errors="coerce").dropna())):
                 ax.axvline(target * 100, color="#d7301f", linestyle="--", linewidth=1)
             lowest = values.min()
             ax.set_xlim(max(0.0, float(lowest) - 10) if pd.notna(lowest) else 0.0, 100)
+        ax.set_yticks(rows, labels if number == 1 else [""] * len(rows))
         ax.set_title(title, fontsize=9)
         ax.invert_yaxis()
-        if number > 1:
-            ax.set_yticklabels([])
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=150)
     return buffer.getvalue()

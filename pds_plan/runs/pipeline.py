@@ -34,6 +34,7 @@ from pds_plan.check import check_rota
 from pds_plan.domain.model import Scenario
 from pds_plan.domain.rota import Assignment
 from pds_plan.domain.run import PoolsOrigin, Run, RunSettings, in_order, plain_json
+from pds_plan.errors import InfeasibleError
 from pds_plan.optimise.rota_model import Progress, SolveOptions
 from pds_plan.runs.solve import RunResult, solve
 
@@ -80,24 +81,36 @@ def turnaround_cache(scenario: Scenario, settings: RunSettings) -> SlaCache:
     return sla_cache(scenario, design_settings(settings), scenario_profile(scenario))
 
 
-def choose_pools(
-    scenario: Scenario, settings: RunSettings, cache: SlaCache
-) -> tuple[Scenario, PoolsOrigin, PoolDesign | None, list[str]]:
-    """The scenario with the pools the rota is solved under, where they came from, the design and notes."""
+@dataclass(frozen=True)
+class PoolChoice:
+    """The pools a rota is solved under, where they came from, and what to fall back on."""
+
+    scenario: Scenario  # with the pools (and the turnaround limits of self-formed pools)
+    origin: PoolsOrigin
+    design: PoolDesign | None
+    notes: tuple[str, ...]
+    self_formed: Scenario  # the scenario without fixed pools, its self-formed pools held to the run's target
+
+
+def choose_pools(scenario: Scenario, settings: RunSettings, cache: SlaCache) -> PoolChoice:
+    """The scenario's own pools; else pools designed for the run's target (when `settings.design_pools`); else
+    pools the optimiser forms itself, which keep the run's turnaround target too (the scenario may turn that off)."""
+    limited = with_turnaround_limits(scenario, design_settings(settings), cache)
     if scenario.pools:
         pools = len({m.pool_id for m in scenario.pools})
-        return scenario, PoolsOrigin.SCENARIO, None, [f"{pools} fixed pools from the scenario"]
-    # Pools the optimiser forms itself keep the run's turnaround target too (the scenario may turn that off).
-    limited = with_turnaround_limits(scenario, design_settings(settings), cache)
+        return PoolChoice(scenario, PoolsOrigin.SCENARIO, None, (f"{pools} fixed pools from the scenario",), limited)
     if not settings.design_pools:
-        return limited, PoolsOrigin.SELF_FORMED, None, ["formed by the optimiser period by period"]
+        return PoolChoice(
+            limited, PoolsOrigin.SELF_FORMED, None, ("formed by the optimiser period by period",), limited
+        )
     try:
         design = design_pools(scenario, design_settings(settings), cache=cache)
     except PoolDesignError as error:
-        return limited, PoolsOrigin.SELF_FORMED, None, [f"no pools designed ({error}): formed by the optimiser"]
+        note = f"no pools designed ({error}): formed by the optimiser"
+        return PoolChoice(limited, PoolsOrigin.SELF_FORMED, None, (note,), limited)
     met = sum(1 for p in design.pools if p.meets_sla)
     note = f"{len(design.pools)} pools designed for {len(scenario.pds_sites)} PDS sites ({met} meet the target)"
-    return design.with_pools(), PoolsOrigin.DESIGNED, design, [note]
+    return PoolChoice(design.with_pools(), PoolsOrigin.DESIGNED, design, (note,), limited)
 
 
 def plan(
@@ -116,9 +129,23 @@ def plan(
     step = on_step or _quietly
     cache = turnaround_cache(scenario, settings)
     with step("pools"):
-        solved, origin, design, notes = choose_pools(scenario, settings, cache)
+        choice = choose_pools(scenario, settings, cache)
+    solved, origin, design, notes = choice.scenario, choice.origin, choice.design, list(choice.notes)
     with step("solve"):
-        result = solve(solved, solve_options(settings), settings.method, on_progress)
+        try:
+            result = solve(solved, solve_options(settings), settings.method, on_progress)
+        except InfeasibleError as error:
+            if origin is not PoolsOrigin.DESIGNED:
+                raise
+            # The design counts nights and credentials, not leave or rest month by month: its pools may still be
+            # impossible to staff. The planner gets a rota with pools formed period by period, and is told why.
+            why = error.explanation[0] if error.explanation else "no rota keeps every rule"
+            notes.append(
+                f"the designed pools cannot be staffed ({why}): solved instead with pools formed by the optimiser, "
+                "which keep the same turnaround target"
+            )
+            solved, origin, design = choice.self_formed, PoolsOrigin.SELF_FORMED, None
+            result = solve(solved, solve_options(settings), settings.method, on_progress)
     solved = result.scenario  # with the rules solve added (turnaround limits of self-formed pools)
     with step("check"):
         # Independent of the solver's own check: the checker never imports the optimiser.

@@ -51,3 +51,22 @@ def test_self_formed_pools_get_the_runs_turnaround_limits(tiny):
     limits = run.scenario.turnaround_limits
     assert limits is not None and (limits.target_minutes, limits.target_share) == (60, 0.5)
     assert run.violations == ()
+
+
+def test_designed_pools_that_cannot_be_staffed_fall_back_to_self_formed_ones(monkeypatch):
+    from pds_plan.errors import InfeasibleError
+    from pds_plan.runs import pipeline
+
+    real_solve = pipeline.solve
+
+    def no_rota_with_fixed_pools(scenario, *args, **kwargs):
+        if scenario.pools:  # as a region whose leave leaves a designed pool unstaffed in some month
+            raise InfeasibleError(["every PDS period of site metz covered in 2027-01"], ["add a credential"])
+        return real_solve(scenario, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "solve", no_rota_with_fixed_pools)
+    run = plan(load_scenario(TINY), RunSettings(method="greedy", sla_minutes=45, sla_target=0.9))
+    assert run.pools_origin is PoolsOrigin.SELF_FORMED and not run.scenario.pools and run.design is None
+    assert run.notes[0].startswith("2 pools designed")
+    assert "cannot be staffed (every PDS period of site metz covered in 2027-01)" in run.notes[1]
+    assert run.violations == ()
