@@ -151,7 +151,7 @@ def test_the_exports_leave_no_formula_in_calc(hostile_run, tmp_path):
 
 
 def test_the_run_folder_csvs_leave_no_formula_in_calc(hostile_run, tmp_path):
-    """rota.csv and rota_by_radiologist.csv, written by write_run (outputs/run_folder.py) through csv_text."""
+    """rota.csv and rota_by_radiologist.csv, written by io.run_store.write_run through csv_text."""
     files = [hostile_run / "rota.csv", hostile_run / "rota_by_radiologist.csv"]
     for name, book in open_in_calc(files, tmp_path).items():
         assert_names_inert_and_visible(name, book)
