@@ -38,11 +38,9 @@ credentialed for it) in proportion to their fair-share weights (FTE × available
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -50,13 +48,9 @@ import pandas as pd
 from pds_plan.analysis.workload import Workload
 from pds_plan.domain.calendar import build_calendar
 from pds_plan.domain.demand import mean_exams_per_period, read_on_call_per_period
-from pds_plan.domain.model import PeriodKind, Scenario
+from pds_plan.domain.model import CostSettings, Scenario
 from pds_plan.domain.rota import fair_share_weights
-from pds_plan.errors import InputError, Problem
-from pds_plan.io.scenario import TomlReader
-from pds_plan.io.tables import Findings
 
-TABLE = "costs"
 DAYS_PER_YEAR = 365
 COST_COLUMNS = [
     "scope", "id", "periods", "expected_exams", "remote_exams", "allowances", "remote_fees", "platform", "total",
@@ -64,48 +58,10 @@ COST_COLUMNS = [
 ]  # fmt: skip
 
 
-@dataclass(frozen=True)
-class CostSettings:
-    """Euros; every default is a PLACEHOLDER to be replaced by the planner (module docstring)."""
-
-    allowance_night: float = 150.0
-    allowance_saturday: float = 75.0
-    allowance_sunday_holiday: float = 150.0
-    fee_per_remote_exam: float = 20.0
-    platform_per_year: float = 0.0
-
-    def allowance(self, kind: PeriodKind) -> float:
-        value: float = getattr(self, f"allowance_{kind.value}")
-        return value
-
-
-def cost_settings(scenario: Scenario) -> tuple[CostSettings, list[Problem], list[str]]:
-    """The scenario's ``[costs]`` table over the defaults: settings, warnings (unknown keys) and the keys left at
-    their placeholder default. InputError, located by file, line and key, for a value that is not a number ≥ 0."""
-    path = scenario.source
-    text = ""
-    if path is not None:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            text = ""
-    findings = Findings()
-    document = {TABLE: scenario.settings.get(TABLE, {})}
-    reader = TomlReader(path if path is not None else Path("scenario"), text, document, findings)
-    table = reader.table(TABLE)
-    names = [f.name for f in fields(CostSettings)]
-    values: dict[str, float] = {}
-    for key, value in table.items():
-        if key not in names:
-            reader.warn(TABLE, key, f"unknown key, ignored (known: {', '.join(names)})")
-        elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-            reader.error(TABLE, key, f"{value!r} is not an amount in euros (expected a number >= 0)")
-        else:
-            values[key] = float(value)
-    if findings.errors:
-        raise InputError(findings.errors)
-    defaults = [name for name in names if name not in values]
-    return CostSettings(**values), findings.warnings, defaults
+def placeholder_costs(scenario: Scenario) -> list[str]:
+    """The tariffs the scenario's ``[costs]`` table leaves at their placeholder default (`Scenario.costs` holds
+    them all, validated by the scenario loader)."""
+    return [f.name for f in fields(CostSettings) if f.name not in scenario.costs_given]
 
 
 @dataclass(frozen=True)
@@ -132,8 +88,8 @@ class Costs:
 
 def costs(scenario: Scenario, report: Workload, settings: CostSettings | None = None) -> Costs:
     """Cost per site, income per radiologist and regional totals of the rota behind `report`, pooled and without
-    pooling (module docstring)."""
-    settings = settings or CostSettings()
+    pooling (module docstring), at the scenario's tariffs unless `settings` are given."""
+    settings = settings or scenario.costs
     means = mean_exams_per_period(scenario)
     read_on_call = read_on_call_per_period(scenario)
     calendar = build_calendar(scenario)

@@ -225,6 +225,22 @@ class Reading:
 
 
 @dataclass(frozen=True)
+class CostSettings:
+    """Tariffs in euros, the scenario's [costs] table; every default is a PLACEHOLDER to be replaced by the planner
+    (docs/rules.md, "Costs"; pds_plan/analysis/cost.py says how each is used)."""
+
+    allowance_night: float = 150.0
+    allowance_saturday: float = 75.0
+    allowance_sunday_holiday: float = 150.0
+    fee_per_remote_exam: float = 20.0
+    platform_per_year: float = 0.0
+
+    def allowance(self, kind: PeriodKind) -> float:
+        value: float = getattr(self, f"allowance_{kind.value}")
+        return value
+
+
+@dataclass(frozen=True)
 class TurnaroundLimits:
     """Which groupings of sites one reader may not cover at once, because together they miss the turnaround target.
 
@@ -267,6 +283,8 @@ class Scenario:
     # Groupings of sites one reader may not cover at once (None: not computed, or not applicable: see
     # `analysis.pool_design.with_turnaround_limits`); the turnaround rule of the optimiser and the checker.
     turnaround_limits: TurnaroundLimits | None = None
+    costs: CostSettings = field(default_factory=lambda: CostSettings())  # the [costs] table over the defaults
+    costs_given: tuple[str, ...] = ()  # the tariffs the scenario sets; the others are placeholders
 
     @property
     def days(self) -> int:

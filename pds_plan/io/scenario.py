@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,6 +16,7 @@ from pds_plan.domain.calendar import period_kinds_of_day, public_holidays
 from pds_plan.domain.model import (
     MODALITIES,
     Availability,
+    CostSettings,
     PdsHours,
     PeriodKind,
     Pin,
@@ -46,7 +49,7 @@ OPTIONAL_FILES = ("availability", "pools", "pins", "balances")
 MAX_HORIZON_DAYS = 2 * 366
 MAX_PERIOD_HOURS = 14  # arrêté du 30 avril 2003: a day or night period lasts at most 14 h
 MIN_CREDENTIALED = 3
-KNOWN_TABLES = {"scenario", "data", "rules", "hours", "points", "weights", "reading"}
+KNOWN_TABLES = {"scenario", "data", "rules", "hours", "points", "weights", "reading", "costs"}
 T = TypeVar("T")
 
 
@@ -196,6 +199,20 @@ def _dataclass_from_table(reader: TomlReader, table: str, cls: type[T]) -> T:
     return cls(**values)
 
 
+def _costs(reader: TomlReader) -> tuple[CostSettings, tuple[str, ...]]:
+    """The [costs] table: amounts in euros (numbers >= 0) over the placeholder defaults, and the keys it sets."""
+    names = [f.name for f in fields(CostSettings)]
+    values: dict[str, float] = {}
+    for key, value in reader.table("costs").items():
+        if key not in names:
+            reader.warn("costs", key, f"unknown key, ignored (known: {', '.join(names)})")
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+            reader.error("costs", key, f"{value!r} is not an amount in euros (expected a number >= 0)")
+        else:
+            values[key] = float(value)
+    return CostSettings(**values), tuple(values)
+
+
 def _modality_table(
     reader: TomlReader,
     key: str,
@@ -324,6 +341,7 @@ def load_scenario(path: Path | str, files: Mapping[str, Path] | None = None) -> 
     points = _dataclass_from_table(reader, "points", Points)
     weights = _dataclass_from_table(reader, "weights", Weights)
     reading = _reading(reader)
+    costs, costs_given = _costs(reader)
     if findings.errors:
         raise InputError(findings.errors)
 
@@ -538,6 +556,8 @@ def load_scenario(path: Path | str, files: Mapping[str, Path] | None = None) -> 
         settings={k: v for k, v in document.items() if k not in KNOWN_TABLES},
         warnings=tuple(findings.warnings),
         balances=balances,
+        costs=costs,
+        costs_given=costs_given,
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from pds_plan.analysis.cost import Costs, cost_settings, costs
+from pds_plan.analysis.cost import Costs, costs, placeholder_costs
 from pds_plan.analysis.figures import key_figures
 from pds_plan.analysis.pool_design import (
     DesignSettings,
@@ -183,8 +183,8 @@ def analyse(
     if violations is None:
         violations = tuple(str(v) for v in check_rota(scenario, assignments))
     report = workload(scenario, assignments, cache=cache)
-    cost_config, _warnings, placeholders = cost_settings(scenario)
-    cost = costs(scenario, report, cost_config)
+    placeholders = placeholder_costs(scenario)
+    cost = costs(scenario, report)
     solve_record = {**solve_record, "rule_check": {"violations": len(violations), "messages": list(violations)}}
     pools = pool_shares(report.periods)
     figures = key_figures(

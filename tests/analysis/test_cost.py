@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pds_plan import load_scenario
-from pds_plan.analysis.cost import CostSettings, cost_settings, costs
+from pds_plan.analysis.cost import CostSettings, costs, placeholder_costs
 from pds_plan.analysis.workload import workload
 from pds_plan.bundled import default_scenario
 from pds_plan.domain.model import PeriodKind
@@ -102,19 +102,19 @@ def test_split_sums_to_totals_and_no_pooling_costs_more_allowances(tiny):
 
 def test_costs_table_overrides_defaults_and_names_the_placeholders(tmp_path):
     scenario = scenario_with_costs(tmp_path, "allowance_night = 210\nfee_per_remote_exam = 0\n")
-    settings, warnings, defaults = cost_settings(scenario)
+    settings, defaults = scenario.costs, placeholder_costs(scenario)
     assert settings.allowance_night == 210 and settings.fee_per_remote_exam == 0
     assert settings.allowance_saturday == CostSettings().allowance_saturday
     assert defaults == ["allowance_saturday", "allowance_sunday_holiday", "platform_per_year"]
-    assert warnings == []
+    assert not [w for w in scenario.warnings if "[costs]" in str(w)]
 
 
 def test_bad_costs_values_are_located_by_file_line_and_key(tmp_path):
-    scenario = scenario_with_costs(
-        tmp_path, 'allowance_night = -5\nfee_per_remote_exam = "vingt"\nplatform_per_year = true\nplatfrom = 1\n'
-    )
+    # The scenario loader refuses the scenario, naming every bad tariff at once with the other errors.
     with pytest.raises(InputError) as error:
-        cost_settings(scenario)
+        scenario_with_costs(
+            tmp_path, 'allowance_night = -5\nfee_per_remote_exam = "vingt"\nplatform_per_year = true\nplatfrom = 1\n'
+        )
     problems = error.value.problems
     first_key = first_costs_key_row()
     assert [p.row for p in problems] == [first_key, first_key + 1, first_key + 2]
@@ -126,7 +126,9 @@ def test_bad_costs_values_are_located_by_file_line_and_key(tmp_path):
 
 def test_unknown_costs_key_is_a_warning(tmp_path):
     scenario = scenario_with_costs(tmp_path, "platfrom_per_year = 1000\n")
-    settings, warnings, _ = cost_settings(scenario)
-    assert settings == CostSettings()
+    assert scenario.costs == CostSettings() and placeholder_costs(scenario) == [
+        f for f in CostSettings.__dataclass_fields__
+    ]
+    warnings = [w for w in scenario.warnings if "[costs]" in str(w)]
     assert len(warnings) == 1 and "[costs] platfrom_per_year: unknown key" in str(warnings[0])
     assert warnings[0].row == first_costs_key_row()
