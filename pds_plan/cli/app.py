@@ -11,6 +11,7 @@ from pds_plan.cli import export as export_commands
 from pds_plan.cli import map as map_commands
 from pds_plan.cli import plot as plot_commands
 from pds_plan.cli import pools as pools_commands
+from pds_plan.cli import replan as replan_commands
 from pds_plan.cli import report as report_commands
 from pds_plan.cli import run as run_commands
 from pds_plan.cli import scenario as scenario_commands
@@ -45,6 +46,9 @@ app.add_typer(pools_commands.pools_app, name="pools")
 app.command("report")(report_commands.report_command)
 app.command("run")(run_commands.run_command)
 app.command("compare")(compare_commands.compare_command)
+app.command("replan")(replan_commands.replan_command)
+app.command("swap")(replan_commands.swap_command)
+app.command("cover")(replan_commands.cover_command)
 
 
 def main() -> None:

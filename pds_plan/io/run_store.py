@@ -50,6 +50,8 @@ POOLS_FILE = "pools.csv"
 POOLS_SUMMARY_FILE = "pools_summary.csv"
 POOLS_DESIGN_FILE = "pools_design.json"
 TABLE_FILES = {name: f"{name}.csv" for name in TABLE_NAMES}
+# Tables a run derived from another holds (replan, swap): the changed assignments, and whom to tell.
+DERIVED_TABLE_FILES = {name: f"{name}.csv" for name in ("changes", "notifications")}
 REQUIRED_FILES = (ROTA_FILE, BLOCKS_FILE, BASELINE_FILE, SUMMARY_FILE, MANIFEST_FILE, ANALYSIS_FILE,
                   *TABLE_FILES.values())  # fmt: skip
 
@@ -211,7 +213,7 @@ def run_files(run: Run, folder: Path) -> dict[str, str]:
         ANALYSIS_FILE: _json(plain_json(run.analysis)),
     }
     for name, frame in run.tables.items():
-        files[TABLE_FILES[name]] = csv_text(frame)
+        files[{**TABLE_FILES, **DERIVED_TABLE_FILES}[name]] = csv_text(frame)
     if run.scenario.pools:
         # The pools the rota was solved under, whoever fixed them (a design, the scenario, `solve --pools`): the
         # run is read back, checked and analysed under these, whatever the scenario file says later.
@@ -346,7 +348,14 @@ def read_run(folder: Path | str, scenario: Path | None = None) -> Run:
         solve=solve,
         violations=tuple(rule_check.get("messages") or ()),
         figures=KeyFigures.from_dict(summary.get("key_figures") or {}),
-        tables={name: _read_csv(folder / file) for name, file in TABLE_FILES.items()},
+        tables={
+            **{name: _read_csv(folder / file) for name, file in TABLE_FILES.items()},
+            **{
+                name: _read_csv(folder / file)
+                for name, file in DERIVED_TABLE_FILES.items()
+                if (folder / file).is_file()
+            },
+        },
         analysis=_read_json(folder / ANALYSIS_FILE),
         design=design,
         design_table=design_table,
