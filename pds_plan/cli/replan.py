@@ -17,11 +17,13 @@ from pds_plan.domain.model import PeriodKind
 from pds_plan.domain.run import Run
 from pds_plan.errors import InfeasibleError, InputError, OutputExistsError, Problem, display_path
 from pds_plan.io.absences import load_absences
+from pds_plan.io.calendars import read_calendars
 from pds_plan.io.run_store import folder_view, read_run, write_run
 from pds_plan.io.tables import parse_date
 from pds_plan.io.writers import folder_lock
 from pds_plan.optimise.rota_model import SolveOptions
-from pds_plan.outputs.run_outputs import write_run_outputs
+from pds_plan.outputs.exports import ICS_FOLDER
+from pds_plan.outputs.run_outputs import EXPORTS_FOLDER, write_run_outputs
 from pds_plan.runs.replan import Absence, SwapRefused, cover, points_of, replan, swap
 
 PERIODS = {"night": PeriodKind.NIGHT, "nuit": PeriodKind.NIGHT, "saturday": PeriodKind.SATURDAY,
@@ -41,11 +43,13 @@ def _refuse_existing(out: Path, force: bool) -> None:
         raise OutputExistsError(f"{display_path(out)} already exists: choose another folder or pass --force")
 
 
-def write_derived(run: Run, out: Path, force: bool) -> None:
-    """The new run folder, its exports, map, plots and report; then its changes on screen."""
+def write_derived(run: Run, published: Path, out: Path, force: bool) -> None:
+    """The new run folder, its exports (the calendars as updates of the published ones), map, plots and report;
+    then its changes on screen."""
+    previous = read_calendars(published / EXPORTS_FOLDER / ICS_FOLDER)
     with folder_lock(out):
         write_run(run, out, force=force)
-        write_run_outputs(folder_view(run, out), out, force=force)
+        write_run_outputs(folder_view(run, out), out, force=force, previous_calendars=previous)
     changes = run.tables["changes"]
     table = Table(title=f"{len(changes)} changed assignment(s)", title_justify="left", box=box.SIMPLE_HEAD)
     for column in ("date", "period", "site", "before", "after"):
@@ -55,7 +59,10 @@ def write_derived(run: Run, out: Path, force: bool) -> None:
                       escape(row["after_name"]))  # fmt: skip
     console.print(table)
     console.print(figures_table(run.figures))
-    console.print(f"wrote {escape(display_path(out))} (changes.csv, notifications.csv, exports, report)")
+    console.print(
+        f"wrote {escape(display_path(out))} (changes.csv, notifications.csv, exports with the calendars updated, "
+        "report)"
+    )
 
 
 @clean_errors
@@ -110,7 +117,7 @@ def replan_command(
         + f"; {record['forced_changes']} forced by the absence; {record['radiologists_affected']} radiologist(s)"
         " affected"
     )
-    write_derived(new, out, force)
+    write_derived(new, run, out, force)
 
 
 @clean_errors
@@ -148,7 +155,7 @@ def swap_command(
     before, after = points_of(published, (first, second)), points_of(new, (first, second))
     for r in (first, second):
         console.print(f"{escape(published.scenario.radiologist(r).name)} ({r}): {before[r]:g} → {after[r]:g} points")
-    write_derived(new, out, force)
+    write_derived(new, run, out, force)
 
 
 @clean_errors

@@ -343,8 +343,8 @@ def read_run(folder: Path | str, scenario: Path | None = None) -> Run:
         scenario=solved,
         settings=RunSettings.from_dict(record.get("settings") or {}),
         pools_origin=origin,
-        assignments=in_order(load_rota(folder / ROTA_FILE, solved)),
-        baseline=in_order(load_rota(folder / BASELINE_FILE, solved)),
+        assignments=in_order(_rota(folder / ROTA_FILE, solved)),
+        baseline=in_order(_rota(folder / BASELINE_FILE, solved)),
         solve=solve,
         violations=tuple(rule_check.get("messages") or ()),
         figures=KeyFigures.from_dict(summary.get("key_figures") or {}),
@@ -363,6 +363,14 @@ def read_run(folder: Path | str, scenario: Path | None = None) -> Run:
         parent=record.get("parent"),
         notes=tuple(record.get("notes") or ()),
     )
+
+
+def _rota(path: Path, scenario: Scenario) -> list[Assignment]:
+    """A rota file of the run: one the tool wrote may hold no assignment at all (a run derived without a baseline),
+    which a planner's rota file may not."""
+    if not _read_csv(path).shape[0]:
+        return []
+    return load_rota(path, scenario)
 
 
 def _limits(document: Any) -> TurnaroundLimits:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from pds_plan.io.run_folder import RunFolder
-from pds_plan.outputs.exports import export_run
+from pds_plan.outputs.calendar_ics import render_ics_update
+from pds_plan.outputs.exports import ICS_FOLDER, export_run
 from pds_plan.outputs.maps import write_map
 from pds_plan.outputs.plots import PlotKind, write_plot
 from pds_plan.outputs.report import write_report
+from pds_plan.outputs.rota_tables import write_files
 
 EXPORTS_FOLDER = "exports"
 MAP_FILE = "map.png"
@@ -36,14 +38,20 @@ def write_run_outputs(
     force: bool = False,
     on_step: Callable[[str], AbstractContextManager[Any]] | None = None,
     written: list[Path] | None = None,
+    previous_calendars: Mapping[str, bytes] | None = None,
 ) -> list[Path]:
     """Write the exports, map, plots and report of a run into its folder; `written` (when given) grows as files
-    are written, so that a caller interrupted half-way can say what is there."""
+    are written, so that a caller interrupted half-way can say what is there. With `previous_calendars` (the
+    published run's .ics files, for a replanned or swapped run), the calendars update those: same UIDs, SEQUENCE
+    raised for moved events, cancelled ones kept as STATUS:CANCELLED, so that subscribed calendars follow."""
     step = on_step or _quietly
     written = [] if written is None else written
     assert view.scenario is not None, "a run's view carries its scenario (run_store.folder_view)"
     with step("export"):
         written += export_run(view, folder / EXPORTS_FOLDER, force=force)
+        if previous_calendars:
+            updates = render_ics_update(view, previous_calendars)
+            written += write_files(folder / EXPORTS_FOLDER / ICS_FOLDER, updates, force=True)
     with step("map and plots"):
         written.append(write_map(view.scenario, folder / MAP_FILE, rota=view.rota, force=force))
         for kind in PlotKind:

@@ -1,73 +1,26 @@
-"""Replan, swap and cover on a hand-made rota where the fewest changes are obvious.
-
-One site `a`, four nights (Monday 4 to Thursday 7 January 2027: no weekend, no holiday), 11 hours of rest, so no
-radiologist may take two nights in a row. Published: R1 on the 4th, R2 on the 5th, R3 on the 6th, R1 on the 7th.
-R4 (when present) has no duty; R5 reads only for site `b`, which has no PDS; R3 is on leave on the 4th.
-"""
+"""Replan, swap and cover on a hand-made rota where the fewest changes are obvious (the `four_nights` fixture of
+tests/conftest.py: R1, R2, R3, R1 on the nights of 4 to 7 January 2027 at site `a`; R4 free; R5 reads only `b`)."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from pds_plan import load_scenario
-from pds_plan.analysis.fairness import fairness
 from pds_plan.domain.model import PeriodKind
-from pds_plan.domain.rota import Assignment
-from pds_plan.domain.run import RunSettings
 from pds_plan.errors import InfeasibleError
 from pds_plan.optimise.rota_model import SolveOptions
-from pds_plan.runs.pipeline import analyse
 from pds_plan.runs.replan import Absence, SwapRefused, cover, forced_changes, replan, swap
 
 NIGHT = PeriodKind.NIGHT
 D4, D5, D6, D7 = (dt.date(2027, 1, day) for day in (4, 5, 6, 7))
-PUBLISHED = {D4: "R1", D5: "R2", D6: "R3", D7: "R1"}
 OPTIONS = SolveOptions(time_limit=5)
-
-
-def write_scenario(folder: Path, with_r4: bool) -> Path:
-    folder.mkdir()
-    (folder / "scenario.toml").write_text(
-        '[scenario]\nname = "four-nights"\nstart = 2027-01-04\nend = 2027-01-07\n\n'
-        '[data]\nsites = "sites.csv"\nradiologists = "radiologists.csv"\nvolumes = "volumes.csv"\n'
-        'availability = "availability.csv"\n\n[rules]\nmin_rest_hours = 11\nmax_block_hours = 24\n',
-        encoding="utf-8",
-    )
-    (folder / "sites.csv").write_text(
-        "site_id,name,kind,departement,lat,lon,modalities,emergency,pds\n"
-        "a,CH A (test),CH,54,48.6,6.1,CT;XR,true,true\n"
-        "b,CH B (test),CH,54,48.9,6.3,CT;XR,true,false\n",
-        encoding="utf-8",
-    )
-    people = ["R1,Dr One,a,1,a,true", "R2,Dr Two,a,1,a,true", "R3,Dr Three,a,1,a,true", "R5,Dr Five,b,1,b,true"]
-    if with_r4:
-        people.append("R4,Dr Four,a,1,a,true")
-    (folder / "radiologists.csv").write_text(
-        "radiologist_id,name,home_site,fte,sites,remote\n" + "\n".join(people) + "\n", encoding="utf-8"
-    )
-    (folder / "volumes.csv").write_text("site_id,modality,period,mean_exams\na,CT,night,2\n", encoding="utf-8")
-    (folder / "availability.csv").write_text(
-        "radiologist_id,start,end,kind\nR3,2027-01-04,2027-01-04,unavailable\n", encoding="utf-8"
-    )
-    return folder / "scenario.toml"
-
-
-def published_run(tmp_path: Path, with_r4: bool = True):
-    scenario = load_scenario(write_scenario(tmp_path / ("with-r4" if with_r4 else "without-r4"), with_r4))
-    assignments = [Assignment(day, NIGHT, "a", r) for day, r in PUBLISHED.items()]
-    record = {"status": "PUBLISHED", "fairness": fairness(scenario, assignments).as_dict()}
-    run = analyse(scenario, record, assignments, RunSettings(replications=20))
-    assert run.violations == ()  # the published rota keeps every rule
-    return run
 
 
 def holders(run) -> dict[dt.date, str]:
     return {a.date: a.radiologist_id for a in run.assignments}
 
 
-def test_one_absent_night_needs_exactly_one_change(tmp_path):
-    run = published_run(tmp_path, with_r4=True)
+def test_one_absent_night_needs_exactly_one_change(four_nights, tmp_path):
+    run = four_nights(tmp_path, with_r4=True)
     absence = [Absence("R2", D5, D5)]
     new = replan(run, absence, options=OPTIONS)
     record = new.solve["replan"]
@@ -78,10 +31,10 @@ def test_one_absent_night_needs_exactly_one_change(tmp_path):
     assert new.violations == ()
 
 
-def test_an_absence_that_forces_a_rest_conflict_needs_two_changes(tmp_path):
+def test_an_absence_that_forces_a_rest_conflict_needs_two_changes(four_nights, tmp_path):
     # Without R4, nobody rested can take the 5th: R1 worked the night of the 4th (frozen: before --from) and R3
     # works the 6th. R3 takes the 5th, so the 6th moves to R2, back from one night off.
-    run = published_run(tmp_path, with_r4=False)
+    run = four_nights(tmp_path, with_r4=False)
     new = replan(run, [Absence("R2", D5, D5)], options=OPTIONS)
     assert new.solve["replan"]["changes"] == 2 and new.solve["replan"]["changes_proven_minimal"]
     assert holders(new) == {D4: "R1", D5: "R3", D6: "R2", D7: "R1"}
@@ -93,8 +46,8 @@ def test_an_absence_that_forces_a_rest_conflict_needs_two_changes(tmp_path):
                         ("R2", "gains", "2027-01-06")}  # fmt: skip
 
 
-def test_nothing_before_from_changes_even_when_it_would_be_cheaper(tmp_path):
-    run = published_run(tmp_path, with_r4=False)
+def test_nothing_before_from_changes_even_when_it_would_be_cheaper(four_nights, tmp_path):
+    run = four_nights(tmp_path, with_r4=False)
     # From the 6th, R3 is away on the 6th and 7th: R1's frozen night of the 4th stays, R2 (5th) cannot do the 6th.
     new = replan(run, [Absence("R3", D6, D7)], start=D6, options=OPTIONS)
     assert {d: r for d, r in holders(new).items() if d < D6} == {D4: "R1", D5: "R2"}
@@ -102,8 +55,8 @@ def test_nothing_before_from_changes_even_when_it_would_be_cheaper(tmp_path):
     assert new.violations == ()
 
 
-def test_an_absence_nobody_can_cover_is_explained_duty_by_duty(tmp_path):
-    run = published_run(tmp_path, with_r4=False)
+def test_an_absence_nobody_can_cover_is_explained_duty_by_duty(four_nights, tmp_path):
+    run = four_nights(tmp_path, with_r4=False)
     with pytest.raises(InfeasibleError) as error:
         replan(run, [Absence("R2", D5, D5), Absence("R3", D5, D6)], options=OPTIONS)
     lines = error.value.explanation
@@ -118,15 +71,15 @@ def test_an_absence_nobody_can_cover_is_explained_duty_by_duty(tmp_path):
     [("R5", "credential"), ("R2", "rest"), ("R3", "unavailable")],
     ids=["no credential", "no rest", "on leave"],
 )
-def test_a_swap_that_breaks_a_rule_is_refused_with_the_rule(tmp_path, taker, rule):
-    run = published_run(tmp_path)
+def test_a_swap_that_breaks_a_rule_is_refused_with_the_rule(four_nights, tmp_path, taker, rule):
+    run = four_nights(tmp_path)
     with pytest.raises(SwapRefused) as refusal:
         swap(run, "R1", taker, D4)
     assert rule in {v.rule for v in refusal.value.violations}
 
 
-def test_an_agreed_swap_and_back(tmp_path):
-    run = published_run(tmp_path)
+def test_an_agreed_swap_and_back(four_nights, tmp_path):
+    run = four_nights(tmp_path)
     new = swap(run, "R1", "R4", D4, back=None)
     assert holders(new)[D4] == "R4" and list(new.tables["changes"]["after"]) == ["R4"]
     both = swap(run, "R2", "R4", D5)
@@ -134,8 +87,8 @@ def test_an_agreed_swap_and_back(tmp_path):
     assert both.parent == "" and any("swap agreed" in note for note in both.notes)
 
 
-def test_cover_ranks_who_can_take_a_duty_and_says_why_the_others_cannot(tmp_path):
-    run = published_run(tmp_path)
+def test_cover_ranks_who_can_take_a_duty_and_says_why_the_others_cannot(four_nights, tmp_path):
+    run = four_nights(tmp_path)
     found = cover(run, "a", D5)
     assert found.duty.holder == "R2"
     assert [c[0] for c in found.candidates] == ["R4"]
