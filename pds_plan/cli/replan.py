@@ -193,10 +193,11 @@ def cover_command(
     )
     table = Table(title=f"{len(found.candidates)} radiologist(s) could take it", title_justify="left",
                   box=box.SIMPLE_HEAD)  # fmt: skip
-    for column in ("radiologist", "points", "fairness after"):
+    for column in ("radiologist", "points", "vs fair share", "fairness after"):
         table.add_column(column, overflow="fold", justify="left" if column == "radiologist" else "right")
-    for r, spread, before, after in found.candidates:
-        table.add_row(escape(f"{scenario.radiologist(r).name} ({r})"), f"{before:g} → {after:g}", f"{spread:.2f}")
+    for r, spread, before, after, deviation in found.candidates:
+        name = escape(f"{scenario.radiologist(r).name} ({r})")
+        table.add_row(name, f"{before:g} → {after:g}", f"{deviation:+.1f}", f"{spread:.2f}")
     console.print(table)
     if found.refused:
         console.print(f"[bold]{len(found.refused)} other credentialed radiologist(s) cannot:[/]")

@@ -311,7 +311,8 @@ def cover_candidates(
 @dataclass(frozen=True)
 class Cover:
     duty: Duty
-    candidates: tuple[tuple[str, float, float, float], ...]  # radiologist, spread after, points before, after
+    # radiologist, the rota's spread after the move, their points before and after, and after against fair share
+    candidates: tuple[tuple[str, float, float, float, float], ...]
     refused: dict[str, str]  # radiologist -> the rules the move would break, in the checker's words
     spread_now: float
 
@@ -329,8 +330,12 @@ def cover(run: Run, site_id: str, date: dt.date, period: PeriodKind | None = Non
     ranked = []
     for r, spread in candidates:
         after = fairness(run.scenario, moved(run.assignments, duty, r)).per_radiologist.set_index("radiologist_id")
-        ranked.append((r, spread, float(before.get(r, 0.0)), float(after["points"].get(r, 0.0))))
-    return Cover(duty, tuple(ranked), refused, fairness(run.scenario, run.assignments).spread_ratio)
+        # Fairest first: the rota's spread after the move, then how far the taker would be above their fair share.
+        deviation = float(after["deviation"].get(r, 0.0))
+        ranked.append((spread, deviation, r, float(before.get(r, 0.0)), float(after["points"].get(r, 0.0))))
+    ranked.sort(key=lambda row: (round(row[0], 9), row[1], row[2]))
+    found = tuple((r, spread, points, then, deviation) for spread, deviation, r, points, then in ranked)
+    return Cover(duty, found, refused, fairness(run.scenario, run.assignments).spread_ratio)
 
 
 def _period_of(periods: list[Period], period: PeriodKind | None) -> Period:
