@@ -16,6 +16,7 @@ from pds_plan.cli import report as report_commands
 from pds_plan.cli import run as run_commands
 from pds_plan.cli import scenario as scenario_commands
 from pds_plan.cli import solve as solve_commands
+from pds_plan.cli import sweep as sweep_commands
 from pds_plan.cli import volumes as volumes_commands
 
 app = typer.Typer(
@@ -49,6 +50,7 @@ app.command("compare")(compare_commands.compare_command)
 app.command("replan")(replan_commands.replan_command)
 app.command("swap")(replan_commands.swap_command)
 app.command("cover")(replan_commands.cover_command)
+app.command("sweep")(sweep_commands.sweep_command)
 
 
 def main() -> None:

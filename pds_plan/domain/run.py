@@ -150,6 +150,7 @@ class Run:
     manifest: dict[str, Any] = field(default_factory=dict)
     parent: str | None = None  # the run this one was derived from (replan, swap)
     notes: tuple[str, ...] = ()  # what a planner should know about how the run was made (pools chosen, fallbacks)
+    variant: dict[str, Any] | None = None  # a sweep's variant: its content key and the settings it changed
     # What the run found that is not written into its folder (the solver's own objects, for live displays): None
     # for a run read back from its folder, and left out of comparisons.
     details: Any = None
@@ -166,7 +167,7 @@ class Run:
         if not isinstance(other, Run):
             return NotImplemented
         plain = ("scenario", "settings", "pools_origin", "assignments", "baseline", "solve", "violations",
-                 "figures", "analysis", "design", "parent", "notes")  # fmt: skip
+                 "figures", "analysis", "design", "parent", "notes", "variant")  # fmt: skip
         if any(getattr(self, name) != getattr(other, name) for name in plain):
             return False
         if self.tables.keys() != other.tables.keys():

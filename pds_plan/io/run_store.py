@@ -148,6 +148,7 @@ def summary_document(run: Run) -> dict[str, Any]:
         "pools_origin": run.pools_origin.value,
         "notes": list(run.notes),
         "parent": run.parent,
+        "variant": run.variant,
         "turnaround_limits": asdict(run.scenario.turnaround_limits) if run.scenario.turnaround_limits else None,
     }
     return plain_json(document)
@@ -194,6 +195,9 @@ def manifest(run: Run, folder: Path) -> dict[str, Any]:
         "workers": run.settings.workers,
         "time_limit_seconds": run.settings.time_limit,
         "parent": run.parent,
+        # A sweep's variant is the scenario file with some settings changed: its key (a hash of the files, the
+        # changes and the run's settings) says which content the run was made from.
+        "variant": run.variant,
         "versions": {
             "pds-plan": _version("pds-plan"),
             "ortools": _version("ortools"),
@@ -310,7 +314,9 @@ def run_scenario(folder: Path | str, scenario: Path | None = None) -> Scenario:
     pools_input = ((document.get("inputs") or {}).get("pools") or {}).get("path")
     if scenario is None and pools_input and (folder / pools_input).is_file():
         files["pools"] = (folder / pools_input).resolve()  # a pools file given to `solve --pools`
-    loaded = load_scenario(scenario_file_of(folder, document, scenario), files)
+    # A sweep's variant: the scenario file with the settings it changed, as the variant was solved.
+    overrides = dict((document.get("variant") or {}).get("overrides") or {})
+    loaded = load_scenario(scenario_file_of(folder, document, scenario), files, overrides)
     if (folder / POOLS_FILE).is_file():
         solved_under = _run_pools(folder)
         if set(solved_under) != set(loaded.pools):  # designed for the run, or a pools file changed since
@@ -362,6 +368,7 @@ def read_run(folder: Path | str, scenario: Path | None = None) -> Run:
         manifest=manifest_document,
         parent=record.get("parent"),
         notes=tuple(record.get("notes") or ()),
+        variant=record.get("variant"),
     )
 
 
@@ -401,3 +408,18 @@ def folder_view(run: Run, folder: Path | str) -> RunFolder:
         figures=run.figures,
         design_table=run.design_table,
     )
+
+
+def stored_figures(folder: Path | str, variant_key: str) -> dict[str, Any] | None:
+    """The key figures of a run folder made from the sweep variant `variant_key`; None when the folder is missing,
+    incomplete or made from other content (so that a sweep runs that variant again)."""
+    folder = Path(folder)
+    try:
+        manifest_document = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        summary = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if (manifest_document.get("variant") or {}).get("key") != variant_key:
+        return None
+    figures = summary.get("key_figures")
+    return figures if isinstance(figures, dict) else None

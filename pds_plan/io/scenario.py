@@ -326,13 +326,54 @@ def _check_horizon_pin(pin: PinRow, site: Site, start: dt.date, end: dt.date) ->
     return None
 
 
-def load_scenario(path: Path | str, files: Mapping[str, Path] | None = None) -> Scenario:
+def scenario_keys() -> dict[str, str]:
+    """Every setting of a scenario file a sweep may vary, `table.key` → what it takes (validated on loading)."""
+    keys: dict[str, str] = {}
+    for table, cls in (("rules", Rules), ("points", Points), ("weights", Weights), ("costs", CostSettings)):
+        for spec in fields(cls):
+            keys[f"{table}.{spec.name}"] = str(spec.type)
+    for kind in PeriodKind:
+        keys[f"hours.{kind.value}"] = 'pair of times, ["18:30", "08:30"]'
+    for key in ("overhead_minutes", "peak_factor"):
+        keys[f"reading.{key}"] = "number"
+    for modality in MODALITIES:
+        keys[f"reading.minutes.{modality}"] = "minutes"
+        keys[f"reading.read_on_call.{modality}"] = "share 0-1"
+    return keys
+
+
+def with_overrides(document: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The TOML document with `table.key` (or `table.key.sub`) values replaced, as if the file said so: the loader
+    then validates them like any other value, with the same located errors."""
+    changed = {table: dict(values) if isinstance(values, Mapping) else values for table, values in document.items()}
+    for dotted, value in overrides.items():
+        table, _, rest = dotted.partition(".")
+        target = changed.setdefault(table, {})
+        if not isinstance(target, dict):
+            continue  # the loader reports a table that is not a table
+        key, _, sub = rest.partition(".")
+        if sub:
+            inner = target.get(key)
+            inner = dict(inner) if isinstance(inner, Mapping) else {}
+            inner[sub] = value
+            target[key] = inner
+        else:
+            target[key] = value
+    return changed
+
+
+def load_scenario(
+    path: Path | str, files: Mapping[str, Path] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Scenario:
     """Read and validate a scenario and all its files; raise InputError listing every problem found.
 
-    `files` replaces files the scenario names, by role (e.g. {"pools": Path("other_pools.csv")}: `solve --pools`).
+    `files` replaces files the scenario names, by role (e.g. {"pools": Path("other_pools.csv")}: `solve --pools`);
+    `overrides` replaces settings of the file, `table.key` → value (a sweep's variant, `scenario_keys()`).
     """
     path = Path(path)
     text, document = _read_toml(path)
+    if overrides:
+        document = with_overrides(document, overrides)
     findings = Findings()
     reader = TomlReader(path, text, document, findings)
     name, start, end, rules, hours = _scenario_settings(reader, findings)
