@@ -39,6 +39,10 @@ def sweep_command(
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Dask workers of the local cluster (default: cores / 2).")
     ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option("--threads", min=1, help="CP-SAT threads per variant (default: cores / Dask workers, or 2)."),
+    ] = None,
 ) -> None:
     """Run every combination of the --set values (and of each scenario's [sweep] table) as a full run.
 
@@ -62,7 +66,8 @@ def sweep_command(
     try:
         dask_workers = len(client.scheduler_info().get("workers", {})) or 1
         # On a local cluster the CP-SAT threads share this machine's cores; on a real one each worker has its own.
-        threads = cpsat_threads(dask_workers) if not remote else 2
+        if threads is None:
+            threads = cpsat_threads(dask_workers) if not remote else 2
         settings = RunSettings(method=method, time_limit=time_limit, workers=threads)
         variants = expand(paths, parsed, settings)
         console.print(

@@ -50,7 +50,8 @@ ATTRIBUTION = (
 FORMATS = ("png", "svg", "pdf")
 A4_PORTRAIT = (8.27, 11.69)
 PNG_DPI = 200
-MARGIN_M = 30_000  # around the sites' bounding box
+MARGIN_M = 30_000  # around the sites' bounding box, when the region is not known
+REGION_MARGIN_M = 8_000  # around the region's outline
 CONTEXT_M = 250_000  # boundaries kept beyond the margin, so that an axes wider than the sites is still filled
 
 # Marker shape of each site kind; markers of the same area look about equally heavy. A kind outside the four
@@ -203,7 +204,9 @@ def _scenario_pool_links(scenario: Scenario, pools: dict[str, str]) -> list[tupl
 
 
 @lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def _boundaries(name: str) -> gpd.GeoDataFrame:
+    # Cached: a report draws several maps of one region; callers never change the frame (they clip copies).
     path = bundled_geo() / name
     frame = gpd.read_file(path)
     if frame.crs is None:
@@ -231,8 +234,30 @@ def sites_frame(scenario: Scenario) -> gpd.GeoDataFrame:
     return frame
 
 
+def region_shapes(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The region(s) the map is of: the bundled region holding every site, else the regions holding any of them,
+    else (sites outside the bundled regions) the sites' départements, dissolved."""
+    regions = _boundaries(REGIONS_FILE)
+    pilot = regions[regions.contains(sites.geometry.union_all())] if len(sites) else regions.iloc[0:0]
+    if pilot.empty:  # sites spread over several regions: the regions holding any of them
+        holding = gpd.sjoin(regions, sites[["geometry"]], predicate="contains")
+        pilot = regions.loc[sorted(set(holding.index))]
+    if pilot.empty:
+        departements = _boundaries(DEPARTEMENTS_FILE)
+        own = departements[departements["code"].astype(str).isin(set(sites["departement"].astype(str)))]
+        pilot = own.dissolve() if not own.empty else pilot
+    return pilot
+
+
 def map_extent(sites: gpd.GeoDataFrame, margin: float = MARGIN_M) -> tuple[float, float, float, float]:
+    """The whole region with a margin, whatever the sites' spread (eastern Moselle, north Mayenne...), and every
+    site; the sites' bounds alone when the region is unknown."""
     xmin, ymin, xmax, ymax = sites.total_bounds
+    shapes = region_shapes(sites)
+    if not shapes.empty:
+        rxmin, rymin, rxmax, rymax = shapes.total_bounds
+        xmin, ymin, xmax, ymax = min(xmin, rxmin), min(ymin, rymin), max(xmax, rxmax), max(ymax, rymax)
+        margin = REGION_MARGIN_M
     return xmin - margin, ymin - margin, xmax + margin, ymax + margin
 
 
@@ -341,13 +366,7 @@ def _draw_boundaries(ax: Axes, sites: gpd.GeoDataFrame, extent: tuple[float, flo
                 clip_on=True,
                 gid="departement-name",
             )
-    regions = _boundaries(REGIONS_FILE)
-    pilot = regions[regions.contains(sites.geometry.union_all())] if len(sites) else regions.iloc[0:0]
-    if pilot.empty:  # sites spread over several regions: the regions holding any of them
-        holding = gpd.sjoin(regions, sites[["geometry"]], predicate="contains")
-        pilot = regions.loc[sorted(set(holding.index))]
-    if pilot.empty and not own.empty:  # sites outside the bundled regions: the départements, dissolved
-        pilot = own.dissolve()
+    pilot = region_shapes(sites)
     if not pilot.empty:
         pilot.boundary.plot(ax=ax, color="#404040", linewidth=1.8, zorder=4)
 

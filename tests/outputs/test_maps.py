@@ -197,3 +197,23 @@ def test_other_kinds_get_the_neutral_marker_and_their_labels_in_the_legend():
     legend = " | ".join(t.get_text() for legend in ax.findobj(Legend) for t in legend.get_texts())
     assert "other: Foo, HIA (PDS site)" in legend
     assert "CHU (PDS site)" in legend and "CH (PDS site)" not in legend  # verdun, the only CH, is now "other"
+
+
+@pytest.mark.parametrize("name", ["lorraine-2027q1", "pays-de-la-loire-2027q1", "picardie-2027q1"])
+def test_the_map_shows_every_departement_of_the_region_whole(name):
+    # Eastern Moselle once ran off Lorraine's map, and most of Sarthe and north Mayenne off Pays de la Loire's.
+    from pds_plan.bundled import resolve_scenario
+    from pds_plan.outputs.maps import DEPARTEMENTS_FILE, _boundaries, sites_frame
+
+    scenario = load_scenario(resolve_scenario(Path(name)))
+    ax = plot_coverage(scenario)
+    xmin, xmax = ax.get_xlim()
+    ymin, ymax = ax.get_ylim()
+    codes = {s.departement for s in scenario.sites}
+    departements = _boundaries(DEPARTEMENTS_FILE)
+    own = departements[departements["code"].astype(str).isin(codes)]
+    assert len(own) == len(codes) >= 3
+    for row in own.itertuples():
+        left, bottom, right, top = row.geometry.bounds
+        assert xmin <= left and right <= xmax and ymin <= bottom and top <= ymax, row.code
+    assert len(sites_frame(scenario)) == len(scenario.sites)
