@@ -10,8 +10,10 @@ from rich.markup import escape
 
 from pds_plan.cli.common import clean_errors, console
 from pds_plan.errors import display_path
+from pds_plan.io.pseudonym_key import is_within, key_in, read_or_create_key
 from pds_plan.io.run_store import folder_view, read_run
 from pds_plan.outputs.exports import ICS_FOLDER, ExportFormat, export_run
+from pds_plan.runs.pseudonymise import pseudonymise
 
 SEPARATORS = {",": ",", ";": ";", "comma": ",", "semicolon": ";"}
 FORMATS = {"csv": [ExportFormat.CSV], "xlsx": [ExportFormat.XLSX], "ics": [ExportFormat.ICS], "all": list(ExportFormat)}
@@ -42,6 +44,14 @@ def export_command(
         str, typer.Option("--cells", help="What the grid cells show: the radiologist's name or id.")
     ] = "name",
     force: Annotated[bool, typer.Option("--force", help="Replace files that already exist.")] = False,
+    pseudonymised: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise",
+            help="Files to share outside the ARS: radiologists' names and ids replaced by stable pseudonyms (key in "
+            "RUN/pseudonym.key, created on first use); needs --out outside the run folder.",
+        ),
+    ] = False,
 ) -> None:
     """Export a run's rota for planners and radiologists.
 
@@ -56,6 +66,7 @@ def export_command(
       pds-plan export runs/lorraine --format xlsx --out exports/
       pds-plan export runs/lorraine --format csv --separator ';' --out exports/
       pds-plan export runs/lorraine --format ics --out exports/
+      pds-plan export runs/lorraine --format all --pseudonymise --out shared/
     """
     formats = FORMATS.get(fmt.strip().lower())
     if formats is None:
@@ -65,7 +76,13 @@ def export_command(
     if cells not in ("name", "id"):
         raise typer.BadParameter("expected name or id", param_hint="--cells")
     target = out if out is not None else run / "exports"
-    view = folder_view(read_run(run), run)
+    if pseudonymised and (out is None or is_within(run, out)):
+        # RUN/exports holds the real exports, and a folder holding RUN would hold the key too.
+        raise typer.BadParameter("give a folder outside the run folder for pseudonymised files", param_hint="--out")
+    loaded = read_run(run)
+    if pseudonymised:
+        loaded = pseudonymise(loaded, read_or_create_key(key_in(run)))
+    view = folder_view(loaded, run)
     written = export_run(
         view, target, formats, separator=SEPARATORS[separator], cell="name" if cells == "name" else "id", force=force
     )

@@ -10,9 +10,11 @@ from rich.markup import escape
 
 from pds_plan.cli.common import clean_errors, console
 from pds_plan.errors import display_path
+from pds_plan.io.pseudonym_key import key_in, read_or_create_key
 from pds_plan.io.run_store import folder_view, read_run
 from pds_plan.io.writers import refuse_to_overwrite
 from pds_plan.outputs.report import Language, output_path, write_report
+from pds_plan.runs.pseudonymise import pseudonymise
 
 
 @clean_errors
@@ -27,6 +29,14 @@ def report_command(
         typer.Option("--scenario", help="Scenario TOML file (default: the one recorded in the run's manifest)."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    pseudonymised: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise",
+            help="A report to share outside the ARS: radiologists' names and ids replaced by stable pseudonyms, "
+            "in the tables and the pictures (key in RUN/pseudonym.key, created on first use); the report says so.",
+        ),
+    ] = False,
 ) -> None:
     """Write a run's report as one HTML file that stands alone: open it, mail it, print it (A4).
 
@@ -40,9 +50,12 @@ def report_command(
     Examples:
       pds-plan report runs/lorraine --out lorraine.html
       pds-plan report runs/lorraine --out lorraine-en.html --lang en
+      pds-plan report runs/lorraine --out shared/lorraine.html --pseudonymise
     """
     path = output_path(out)
     refuse_to_overwrite(path, force)  # before loading anything, which may take seconds
     loaded = read_run(run, scenario)
+    if pseudonymised:
+        loaded = pseudonymise(loaded, read_or_create_key(key_in(run)))
     written = write_report(folder_view(loaded, run), path, lang=lang, force=force)
     console.print(f"wrote {escape(display_path(written))}")

@@ -22,11 +22,14 @@ from pds_plan.cli.common import clean_errors, console, errors, report_problems, 
 from pds_plan.cli.render import figures_table, report_infeasible, show_summary
 from pds_plan.domain.run import Run, RunSettings
 from pds_plan.errors import InfeasibleError, OutputExistsError, display_path
-from pds_plan.io.run_store import default_run_folder, folder_view, read_run, write_run
+from pds_plan.io.pseudonym_key import key_beside, read_or_create_key
+from pds_plan.io.rota import load_rota
+from pds_plan.io.run_store import ROTA_FILE, default_run_folder, folder_view, read_run, write_run
 from pds_plan.io.scenario import load_scenario
 from pds_plan.io.writers import folder_lock
 from pds_plan.outputs.exports import ICS_FOLDER
 from pds_plan.outputs.run_outputs import EXPORTS_FOLDER, MAP_FILE, REPORT_FILE, write_run_outputs
+from pds_plan.runs.pseudonymise import PSEUDONYMISED_NOTE, pseudonymise
 
 STEPS = ("validate", "pools", "solve", "check", "analyse", "write", "export", "map and plots", "report")
 
@@ -54,7 +57,7 @@ class Steps:
 def show_closing(run: Run, folder: Path, steps: Steps) -> None:
     table = figures_table(run.figures)
     for note in run.notes:
-        table.add_row("pools", escape(note))
+        table.add_row("privacy" if note == PSEUDONYMISED_NOTE else "pools", escape(note))
     outputs = [
         ("run folder", folder),
         ("rota", folder / "rota.csv"),
@@ -107,6 +110,15 @@ def run_command(
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Solver threads.")] = 2,
     force: Annotated[bool, typer.Option("--force", help="Replace the run folder if it exists.")] = False,
+    pseudonymised: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise",
+            help="A run folder to share outside the ARS: radiologists' names and ids replaced by stable pseudonyms "
+            "in every file (key in DIR.pseudonym-key beside the folder, created on first use; keep it, do not share "
+            "it). check and analyse need the ARS's own run, not this folder.",
+        ),
+    ] = False,
 ) -> None:
     """The main job: validate a scenario, design pools, solve, check, analyse, export, map and report.
 
@@ -119,6 +131,7 @@ def run_command(
       pds-plan run
       pds-plan run picardie-2027q1
       pds-plan run scenarios/pays-de-la-loire-2027q1.toml --out runs/pdl --time-limit 60 --sla-minutes 20
+      pds-plan run picardie-2027q1 --out shared/picardie --pseudonymise
     """
     path = scenario_or_default(scenario)
     if out is not None and out.exists() and not force:
@@ -138,6 +151,8 @@ def run_command(
     report_problems(list(loaded.warnings), label="warning", style="bold yellow")
     show_summary(console, summarise(loaded))
     folder = out or default_run_folder(loaded.name)
+    key_file = key_beside(folder) if pseudonymised else None
+    key = read_or_create_key(key_file) if key_file is not None else None
     try:
         # One lock from the first step to the report: a second run into the same folder is refused at once, even
         # with --force, instead of mixing its files with this one's.
@@ -147,12 +162,17 @@ def run_command(
             except InfeasibleError as error:
                 report_infeasible(error)
                 raise typer.Exit(error.exit_code) from None
+            if key is not None:
+                run = pseudonymise(run, key)  # once, before anything is written: every output draws this run
             with steps.step("write"):
                 write_run(run, folder, force=force)
                 written = True
                 # The rota as written, read back and checked again: what a planner opens is what was checked.
-                stored = read_run(folder)
-                violations = check_rota(stored.scenario, stored.assignments)
+                if key is None:
+                    stored = read_run(folder)
+                    violations = check_rota(stored.scenario, stored.assignments)
+                else:  # the manifest's scenario names the real people, whom this rota no longer names
+                    violations = check_rota(run.scenario, load_rota(folder / ROTA_FILE, run.scenario))
             for violation in violations:
                 errors.print(f"[bold red]{violation.rule}:[/] {escape(violation.message)}")
             console.print(f"rota.csv read back and checked independently: {len(violations)} violation(s)")
@@ -162,6 +182,8 @@ def run_command(
         _interrupted(folder, steps, written)
         raise typer.Exit(130) from None
     show_closing(run, folder, steps)
+    if key_file is not None:
+        console.print(f"pseudonym key, to keep at the ARS and not to share: {escape(display_path(key_file))}")
     if violations:
         raise typer.Exit(1)
 

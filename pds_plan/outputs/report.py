@@ -72,6 +72,8 @@ STRINGS: dict[Language, dict[str, str]] = {
         "period": "Du {start} au {end}",
         "days": "{n} jours",
         "generated": "Run {run} · calculé le {when} · pds-plan {version}",
+        "pseudonymised": "Document pseudonymisé : les noms et identifiants des radiologues sont remplacés par des "
+        "pseudonymes stables, dont la clé reste à l'ARS.",
         "facts": "Le scénario",
         "fact_sites": "Sites en PDS",
         "fact_radiologists": "Radiologues",
@@ -217,6 +219,8 @@ STRINGS: dict[Language, dict[str, str]] = {
         "period": "{start} to {end}",
         "days": "{n} days",
         "generated": "Run {run} · computed {when} · pds-plan {version}",
+        "pseudonymised": "Pseudonymised: radiologists' names and ids are replaced by stable pseudonyms, whose key "
+        "stays with the ARS.",
         "facts": "The scenario",
         "fact_sites": "PDS sites",
         "fact_radiologists": "Radiologists",
@@ -1107,6 +1111,8 @@ def _placeholder_costs(analysis: Analysis) -> bool:
 
 # ------------------------------------------------------------------------------------------------------- sections
 
+PSEUDONYMISED_NOTE_START = "pseudonymised:"  # how the run note of a pseudonymised run begins
+
 
 def _header(run: RunFolder, facts: Facts, text: Formatter) -> str:
     period = ""
@@ -1118,9 +1124,14 @@ def _header(run: RunFolder, facts: Facts, text: Formatter) -> str:
     when = written.replace("T", " ").replace("Z", " UTC") if written else "?"
     version = (run.manifest.get("versions") or {}).get("pds-plan") or "?"
     meta = text.say("generated", run=_e(run.path.name), when=_e(when), version=_e(version))
+    notes = (run.summary.get("run") or {}).get("notes") or ()
+    # A reader of a shared report must know the names in it are not people's (pds_plan/runs/pseudonymise.py adds
+    # the note; its module is not imported here, since it would load the optimiser).
+    pseudonymised = any(str(n).startswith(PSEUDONYMISED_NOTE_START) for n in notes)
+    notice = f'<p class="meta"><strong>{text.say("pseudonymised")}</strong></p>' if pseudonymised else ""
     return (
         f'<header><div class="eyebrow">{text.say("eyebrow")}</div><h1>{_e(facts.name)}</h1>'
-        f'<p class="period">{period}</p><p class="meta">{meta}</p></header>'
+        f'<p class="period">{period}</p><p class="meta">{meta}</p>{notice}</header>'
     )
 
 
