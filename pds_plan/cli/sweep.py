@@ -16,7 +16,15 @@ from pds_plan.domain.run import RunSettings
 from pds_plan.errors import display_path
 from pds_plan.outputs.compare import shown
 from pds_plan.outputs.sweep import write_sweep
-from pds_plan.runs.sweep import cpsat_threads, expand, local_client, parse_sets, remote_client, run_sweep
+from pds_plan.runs.sweep import (
+    close_client,
+    cpsat_threads,
+    expand,
+    local_client,
+    parse_sets,
+    remote_client,
+    run_sweep,
+)
 
 # Short headers, so that the table stays readable at 80 columns.
 SHOWN = {"status": "status", "on_call_per_night": "on call", "worst_site_sla_share": "worst site",
@@ -85,7 +93,7 @@ def sweep_command(
 
             result = run_sweep(variants, out, client, on_done=done)
     finally:
-        client.close()
+        close_client(client)
     if result.skipped:
         console.print(f"{result.skipped} variant(s) already finished in {escape(display_path(out))}: not solved again")
     table = Table(box=box.SIMPLE_HEAD, title="Sweep", title_justify="left", padding=(0, 1))

@@ -297,3 +297,12 @@ def remote_client(address: str | None = None, scheduler_file: Path | None = None
     if scheduler_file is not None:
         return Client(scheduler_file=str(scheduler_file))
     return Client(address)
+
+
+def close_client(client: Any) -> None:
+    """Close the client and, for a local cluster it started, the cluster's worker processes too (closing the client
+    alone leaves them running until the interpreter exits)."""
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()

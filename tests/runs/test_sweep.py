@@ -10,7 +10,7 @@ import pytest
 from pds_plan.domain.run import RunSettings
 from pds_plan.errors import InputError
 from pds_plan.io.run_store import read_run
-from pds_plan.runs.sweep import expand, local_client, parse_sets, run_sweep
+from pds_plan.runs.sweep import close_client, expand, local_client, parse_sets, run_sweep
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 GREEDY = RunSettings(method="greedy", design_pools=False, replications=20)
@@ -71,7 +71,7 @@ def test_a_dask_worker_gives_the_serial_rota_and_a_failure_stays_its_variants(ti
     try:
         distributed = run_sweep(variants, tmp_path / "dask", client)
     finally:
-        client.close()
+        close_client(client)
     errors = dict(zip(distributed.rows["rules.max_sites_per_radiologist"], distributed.rows["error"], strict=True))
     assert "0 is too small" in errors[0] and errors[2] == errors[3] == ""
     for variant in variants[1:]:
