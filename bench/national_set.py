@@ -60,8 +60,7 @@ from synthetic_region import (
     draw_radiologists,
     draw_volumes,
     km,
-    site_row,
-    write_csv,
+    write_region_files,
 )
 
 BOUNDARIES = Path(__file__).resolve().parents[1] / "data" / "geo" / "departements-version-simplifiee.geojson"
@@ -245,21 +244,7 @@ def generate_one(
 
     target = out / folder
     target.mkdir(parents=True, exist_ok=True)
-    write_csv(
-        target / "sites.csv",
-        ("site_id", "name", "kind", "departement", "lat", "lon", "modalities", "emergency", "pds", "finess", "ght"),
-        (site_row(s) for s in sites),
-    )
-    write_csv(
-        target / "radiologists.csv",
-        ("radiologist_id", "name", "home_site", "fte", "sites", "remote"),
-        (
-            (r.radiologist_id, r.name, r.home_site, f"{r.fte:.1f}", ";".join(r.sites), "true" if r.remote else "false")
-            for r in radiologists
-        ),
-    )
-    write_csv(target / "availability.csv", ("radiologist_id", "start", "end", "kind"), availability)
-    write_csv(target / "volumes.csv", ("site_id", "modality", "period", "mean_exams"), volumes)
+    write_region_files(target, sites, radiologists, availability, volumes)
     toml = target / "scenario.toml"
     toml.write_text(
         f"# SYNTHETIC region written by bench/national_set.py (seed {seed}, scale {scale:g}): no real site, no real\n"

@@ -294,6 +294,25 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
         writer.writerows(rows)
 
 
+def write_region_files(out: Path, sites: list, radiologists: list, availability: list, volumes: list) -> None:
+    """The four CSV files of a region, in the input contract (also used by bench/national_set.py)."""
+    write_csv(
+        out / "sites.csv",
+        ("site_id", "name", "kind", "departement", "lat", "lon", "modalities", "emergency", "pds", "finess", "ght"),
+        (site_row(s) for s in sites),
+    )
+    write_csv(
+        out / "radiologists.csv",
+        ("radiologist_id", "name", "home_site", "fte", "sites", "remote"),
+        (
+            (r.radiologist_id, r.name, r.home_site, f"{r.fte:.1f}", ";".join(r.sites), "true" if r.remote else "false")
+            for r in radiologists
+        ),
+    )
+    write_csv(out / "availability.csv", ("radiologist_id", "start", "end", "kind"), availability)
+    write_csv(out / "volumes.csv", ("site_id", "modality", "period", "mean_exams"), volumes)
+
+
 def generate_region(
     sites: int, radiologists: int, days: int, seed: int = 1, out: Path | str = ".", start: dt.date | None = None
 ) -> Path:
@@ -310,21 +329,7 @@ def generate_region(
     availability = draw_availability(radiologist_list, start, end, rng)
     volumes = draw_volumes(site_list, rng)
 
-    write_csv(
-        out / "sites.csv",
-        ("site_id", "name", "kind", "departement", "lat", "lon", "modalities", "emergency", "pds", "finess", "ght"),
-        (site_row(s) for s in site_list),
-    )
-    write_csv(
-        out / "radiologists.csv",
-        ("radiologist_id", "name", "home_site", "fte", "sites", "remote"),
-        (
-            (r.radiologist_id, r.name, r.home_site, f"{r.fte:.1f}", ";".join(r.sites), "true" if r.remote else "false")
-            for r in radiologist_list
-        ),
-    )
-    write_csv(out / "availability.csv", ("radiologist_id", "start", "end", "kind"), availability)
-    write_csv(out / "volumes.csv", ("site_id", "modality", "period", "mean_exams"), volumes)
+    write_region_files(out, site_list, radiologist_list, availability, volumes)
     name = f"synthetic-{sites}s-{radiologists}r-{days}d-seed{seed}"
     toml = out / "scenario.toml"
     toml.write_text(

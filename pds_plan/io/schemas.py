@@ -206,11 +206,12 @@ class RadiologistRow(Row):
         return value
 
 
-class AvailabilityRow(Row):
+class DaysRow(Row):
+    """A radiologist's days, from `start` to `end` included: an absence (`replan --absences`)."""
+
     radiologist_id: Text
     start: Date
     end: Date
-    kind: AvailabilityName
 
     @field_validator("end")
     @classmethod
@@ -219,6 +220,10 @@ class AvailabilityRow(Row):
         if start is not None and value < start:
             raise ValueError(f"end {value} is before start {start}")
         return value
+
+
+class AvailabilityRow(DaysRow):
+    kind: AvailabilityName
 
 
 class VolumeRow(Row):
