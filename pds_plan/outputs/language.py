@@ -1,0 +1,72 @@
+"""The language of what people read (French by default, English on request), with Babel's numbers and dates.
+
+Every output a person reads (report, map, plots, workbook, export CSVs for people) takes a `Language` and words
+its labels with `words(language, key)`; numbers, shares and dates go through the functions below, never through
+hand-made formats, so that "1 234,5", "94,5 %" and "lundi 15 février 2027" are the locale's own. The machine files
+of the input contract (rota.csv, summary.json) keep their English column names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from enum import StrEnum
+
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+
+class Language(StrEnum):
+    FR = "fr"
+    EN = "en"
+
+    @property
+    def locale(self) -> str:
+        return {"fr": "fr_FR", "en": "en_GB"}[self.value]
+
+
+DEFAULT_LANGUAGE = Language.FR
+
+# Period kinds as people say them.
+PERIOD_WORDS: Mapping[Language, Mapping[str, str]] = {
+    Language.FR: {"night": "nuit", "saturday": "samedi après-midi", "sunday_holiday": "dimanche ou férié"},
+    Language.EN: {"night": "night", "saturday": "Saturday afternoon", "sunday_holiday": "Sunday or holiday"},
+}
+
+
+def language_of(value: Language | str | None) -> Language:
+    """A language from its code ("fr", "en"), French when None; ValueError naming the accepted codes."""
+    if value is None:
+        return DEFAULT_LANGUAGE
+    try:
+        return Language(str(value).strip().lower())
+    except ValueError:
+        raise ValueError(f"unknown language {value!r} (expected fr or en)") from None
+
+
+def _pattern(digits: int) -> str:
+    return "#,##0" + ("." + "0" * digits if digits else "")
+
+
+def number(value: float, language: Language, digits: int = 0) -> str:
+    return format_decimal(value, format=_pattern(digits), locale=language.locale)
+
+
+def share(value: float, language: Language, digits: int = 1) -> str:
+    """A share (0.945) as a percentage ("94,5 %" in French, "94.5%" in English)."""
+    sign = " %" if language is Language.FR else "%"
+    return format_percent(value, format=_pattern(digits) + sign, locale=language.locale)
+
+
+def long_date(day: dt.date, language: Language) -> str:
+    """ "lundi 15 février 2027", "Monday 15 February 2027"."""
+    return format_date(day, format="full", locale=language.locale)
+
+
+def short_date(day: dt.date, language: Language) -> str:
+    """ "15 févr. 2027", "15 Feb 2027"."""
+    return format_date(day, format="medium", locale=language.locale)
+
+
+def period_word(kind: str, language: Language) -> str:
+    return PERIOD_WORDS[language].get(kind, kind)
