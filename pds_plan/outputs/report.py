@@ -21,14 +21,15 @@ import functools
 import html
 import io
 import math
+import re
 import struct
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from babel.dates import format_date
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 from PIL import ImageChops
@@ -39,6 +40,7 @@ from pds_plan.domain.run import KeyFigures
 from pds_plan.errors import InputError, PdsPlanError, Problem, display_path
 from pds_plan.io.run_folder import RunFolder
 from pds_plan.io.writers import atomic_write_text, refuse_to_overwrite
+from pds_plan.outputs.language import Language
 from pds_plan.outputs.maps import render_map
 from pds_plan.outputs.plots import (
     A4_LANDSCAPE,
@@ -46,6 +48,7 @@ from pds_plan.outputs.plots import (
     PlotKind,
     draw_plot,
     figure_bytes,
+    run_months,
     short_site_names,
 )
 
@@ -59,16 +62,18 @@ MINUS = "\u2212"  # the typographic minus: as wide as a digit, so that signed co
 SIDEWAYS_COLUMNS, SIDEWAYS_ROWS = 8, 8  # a generic table wider and shorter than this is shown turned
 
 
-class Language(StrEnum):
-    FR = "fr"
-    EN = "en"
-
-
 # Every piece of text the report shows, one dict per language. Values are plain text (escaped when written);
 # `{name}` fields are filled with already-escaped HTML.
 STRINGS: dict[Language, dict[str, str]] = {
     Language.FR: {
         "eyebrow": "Permanence des soins en radiologie · rapport de planification",
+        "title": "Permanence des soins en imagerie — {region}, {period}",
+        "quarter": "{n} trimestre {year}",
+        "quarter_1": "1er",
+        "quarter_n": "{n}e",
+        "span": "du {start} au {end}",
+        "glossary": "Planning type tableur (référence) : ce que ferait un planificateur sur tableur, période par "
+        "période, en donnant chaque astreinte au radiologue le moins chargé qui peut la prendre.",
         "period": "Du {start} au {end}",
         "days": "{n} jours",
         "generated": "Run {run} · calculé le {when} · pds-plan {version}",
@@ -94,7 +99,8 @@ STRINGS: dict[Language, dict[str, str]] = {
         "check_unknown": "non contrôlé",
         "kpi_check_detail": "toutes les règles dures revérifiées indépendamment",
         "kpi_fairness": "Équité (écart max/min)",
-        "kpi_fairness_detail": "référence gloutonne {baseline} · points par jour ETP disponible, 1 = parfait",
+        "kpi_fairness_detail": "planning type tableur (référence) {baseline} · points par jour ETP disponible, "
+        "1 = parfait",
         "kpi_fairness_floor": " · aucun planning en dessous de {floor} avec ces conventions",
         "kpi_fairness_groups": "Équité entre radiologues aux mêmes conventions",
         "kpi_on_call": "Radiologues d'astreinte par nuit",
@@ -122,7 +128,7 @@ STRINGS: dict[Language, dict[str, str]] = {
         "les délais, les jours perdus et les coûts.",
         "unreadable": "{file} illisible ({why}) : ignoré.",
         "no_scenario": "Scénario introuvable : chiffres tirés des seuls fichiers du run (passez --scenario).",
-        "optimiser": "Optimiseur et contrôle des règles",
+        "optimiser": "Annexe technique : optimiseur et contrôle des règles",
         "method": "Méthode",
         "status": "Statut",
         "proven": "Optimalité prouvée",
@@ -145,9 +151,9 @@ STRINGS: dict[Language, dict[str, str]] = {
         "mutualisations les plus fréquentes ; traits : vers le site d'origine du radiologue qui lit.",
         "figures": "Graphiques",
         "plot_workload": "Astreintes par radiologue et par semaine ISO, regroupés par site d'origine.",
-        "plot_fairness": "Charge pondérée face à la part équitable : rota optimisé contre référence gloutonne.",
+        "plot_fairness": "Charge pondérée face à la part équitable : planning optimisé contre planning type tableur.",
         "plot_sla": "Part des comptes rendus dans le délai cible, par mutualisation, avec la ligne d'objectif.",
-        "plot_calendar": "Premier mois : qui est d'astreinte pour quel site.",
+        "plot_calendar": "{month} : qui est d'astreinte pour quel site.",
         "figure_missing": "Figure indisponible : {why}",
         "needs_scenario": "il faut le scénario (--scenario)",
         "needs_analysis": "lancez {command}",
@@ -193,9 +199,9 @@ STRINGS: dict[Language, dict[str, str]] = {
         "status.OPTIMAL": "Optimal",
         "status.FEASIBLE": "Solution trouvée",
         "status.UNKNOWN": "Aucune solution prouvée",
-        "status.GREEDY_COMPLETE": "Heuristique gloutonne",
-        "status.GREEDY_INCOMPLETE": "Heuristique gloutonne incomplète",
-        "status.GREEDY_FALLBACK": "Repli sur l'heuristique gloutonne",
+        "status.GREEDY_COMPLETE": "Planning type tableur",
+        "status.GREEDY_INCOMPLETE": "Planning type tableur incomplet",
+        "status.GREEDY_FALLBACK": "Repli sur le planning type tableur",
         "pool.pool_id": "Mutualisation",
         "pool.sites": "Sites",
         "pool.expected_exams_per_night": "Examens attendus par nuit",
@@ -216,6 +222,13 @@ STRINGS: dict[Language, dict[str, str]] = {
     },
     Language.EN: {
         "eyebrow": "Radiology out-of-hours cover (PDS) · planning report",
+        "title": "Out-of-hours imaging cover — {region}, {period}",
+        "quarter": "Q{n} {year}",
+        "quarter_1": "1",
+        "quarter_n": "{n}",
+        "span": "{start} to {end}",
+        "glossary": "Spreadsheet-style rota (baseline): what a planner with a spreadsheet would do, period by period, "
+        "giving each duty to the least loaded radiologist who may take it.",
         "period": "{start} to {end}",
         "days": "{n} days",
         "generated": "Run {run} · computed {when} · pds-plan {version}",
@@ -241,7 +254,8 @@ STRINGS: dict[Language, dict[str, str]] = {
         "check_unknown": "not checked",
         "kpi_check_detail": "every hard rule checked again, independently",
         "kpi_fairness": "Fairness (max/min spread)",
-        "kpi_fairness_detail": "greedy baseline {baseline} · points per FTE-available day, 1 = perfect",
+        "kpi_fairness_detail": "spreadsheet-style rota (baseline) {baseline} · points per FTE-available day, "
+        "1 = perfect",
         "kpi_fairness_floor": " · no rota goes below {floor} under these credentials",
         "kpi_fairness_groups": "Fairness among radiologists sharing credentials",
         "kpi_on_call": "Radiologists on call per night",
@@ -268,7 +282,7 @@ STRINGS: dict[Language, dict[str, str]] = {
         "days lost and costs.",
         "unreadable": "{file} is unreadable ({why}): left out.",
         "no_scenario": "Scenario not found: figures from the run files alone (pass --scenario).",
-        "optimiser": "Optimiser and rule check",
+        "optimiser": "Technical annex: optimiser and rule check",
         "method": "Method",
         "status": "Status",
         "proven": "Proven optimal",
@@ -291,9 +305,9 @@ STRINGS: dict[Language, dict[str, str]] = {
         "to the home site of the radiologist who reads.",
         "figures": "Plots",
         "plot_workload": "On-call periods per radiologist and ISO week, grouped by home site.",
-        "plot_fairness": "Weighted load against fair share: optimised rota vs greedy baseline.",
+        "plot_fairness": "Weighted load against fair share: optimised rota vs spreadsheet-style rota.",
         "plot_sla": "Share of reports within the turnaround target per pool, with the target line.",
-        "plot_calendar": "First month: who is on call for which site.",
+        "plot_calendar": "{month}: who is on call for which site.",
         "figure_missing": "Figure not available: {why}",
         "needs_scenario": "the scenario is needed (--scenario)",
         "needs_analysis": "run {command}",
@@ -339,9 +353,9 @@ STRINGS: dict[Language, dict[str, str]] = {
         "status.OPTIMAL": "Optimal",
         "status.FEASIBLE": "Solution found",
         "status.UNKNOWN": "No proven solution",
-        "status.GREEDY_COMPLETE": "Greedy heuristic",
-        "status.GREEDY_INCOMPLETE": "Greedy heuristic, incomplete",
-        "status.GREEDY_FALLBACK": "Fell back on the greedy heuristic",
+        "status.GREEDY_COMPLETE": "Spreadsheet-style rota",
+        "status.GREEDY_INCOMPLETE": "Spreadsheet-style rota, incomplete",
+        "status.GREEDY_FALLBACK": "Fell back on the spreadsheet-style rota",
         "pool.pool_id": "Pool",
         "pool.sites": "Sites",
         "pool.expected_exams_per_night": "Expected exams per night",
@@ -523,6 +537,10 @@ class Formatter:
             return self.money(value)
         return "+" + self.money(number)
 
+    def month(self, day: dt.date) -> str:
+        """ "Février 2027", "February 2027" (Babel)."""
+        return format_date(day, format="LLLL yyyy", locale=self.language.locale).capitalize()
+
     def date(self, day: dt.date) -> str:
         month = self.text["months"].split(",")[day.month - 1]
         if self.language is Language.FR:
@@ -667,12 +685,14 @@ def trimmed(png: bytes, pad: int = 24) -> bytes:
     return buffer.getvalue()
 
 
-def _render_plot(kind: PlotKind, run: RunFolder, scenario: Scenario | None, text: Formatter) -> Picture:
+def _render_plot(
+    kind: PlotKind, run: RunFolder, scenario: Scenario | None, text: Formatter, month: str | None = None
+) -> Picture:
     if kind is PlotKind.FAIRNESS and scenario is None:
         return Picture(None, text.say("needs_scenario"))
     figure = Figure(figsize=A4_PORTRAIT if kind in PORTRAIT_PLOTS else A4_LANDSCAPE, layout="constrained")
     try:
-        draw_plot(kind, run, figure.add_subplot())
+        draw_plot(kind, run, figure.add_subplot(), month)
     except (PdsPlanError, ValueError, KeyError) as error:
         # A figure that cannot be drawn costs the reader one picture, not the whole report.
         return Picture(None, _e(_first_line(error)))
@@ -693,10 +713,15 @@ def _first_line(error: Exception) -> str:
 
 
 def images_of(run: RunFolder, scenario: Scenario | None, text: Formatter) -> dict[str, Picture]:
-    """map and the four plots, drawn from the run (never read back from files a run folder may hold)."""
+    """map and the four plots, drawn from the run (never read back from files a run folder may hold); the calendar
+    once per month of the horizon (`calendar:YYYY-MM`)."""
     found: dict[str, Picture] = {"map": _render_map(run, scenario, text)}
     for kind in PlotKind:
-        found[kind.value] = _render_plot(kind, run, scenario, text)
+        if kind is PlotKind.CALENDAR:
+            for month in run_months(run):
+                found[f"{kind.value}:{month}"] = _render_plot(kind, run, scenario, text, month)
+        else:
+            found[kind.value] = _render_plot(kind, run, scenario, text)
     return {name: Picture(trimmed(p.png)) if p.png else p for name, p in found.items()}
 
 
@@ -990,8 +1015,8 @@ def kpis_of(run: RunFolder, text: Formatter) -> list[Kpi]:
         Kpi(
             text.say("kpi_status"),
             status_label(summary, text),
-            f"<code>{_e(figures.status)}</code> · "
-            + text.say("kpi_proven" if figures.proven_optimal else "kpi_not_proven"),
+            # The solver's own status code is for the technical annex, not the committee.
+            text.say("kpi_proven" if figures.proven_optimal else "kpi_not_proven"),
             "ok" if figures.proven_optimal else "",
         ),
         Kpi(
@@ -1001,19 +1026,6 @@ def kpis_of(run: RunFolder, text: Formatter) -> list[Kpi]:
             "ok" if figures.violations == 0 else "bad",
         ),
     ]
-    wall = _float(summary.get("wall_time_seconds"))
-    if wall is None and summary.get("objective") is None:  # the greedy method: no search, nothing to bound
-        method = _e(summary.get("method") or "?")
-        kpis.append(Kpi(text.say("kpi_solve"), "–", text.say("kpi_solve_none", method=method), "none"))
-    else:
-        detail = text.say(
-            "kpi_solve_detail",
-            objective=text.number(summary.get("objective")),
-            bound=text.number(summary.get("best_bound")),
-            gap=text.percent(figures.gap, 1),
-        )
-        seconds = text.say("seconds", n=text.number(wall, 1)) if wall is not None else "–"
-        kpis.append(Kpi(text.say("kpi_solve"), seconds, detail))
     floor = figures.fairness_floor
     kpis.append(
         Kpi(
@@ -1114,6 +1126,28 @@ def _placeholder_costs(analysis: Analysis) -> bool:
 PSEUDONYMISED_NOTE_START = "pseudonymised:"  # how the run note of a pseudonymised run begins
 
 
+def report_title(run: RunFolder, facts: Facts, text: Formatter) -> str:
+    """ "Permanence des soins en imagerie — Lorraine, 1er trimestre 2027": the region the sites lie in (the bundled
+    boundaries) and the horizon in words; the scenario's name when the region is unknown."""
+    region = facts.name
+    if run.scenario is not None and run.scenario.sites:
+        from pds_plan.outputs.maps import region_shapes, sites_frame  # geopandas: loaded when a report is made
+
+        names = [str(n) for n in region_shapes(sites_frame(run.scenario)).get("nom", [])]
+        region = ", ".join(names) if names else region
+    if facts.start is None or facts.end is None:
+        return text.say("title", region=_e(region), period="")
+    start, end = facts.start, facts.end
+    quarter = (start.month - 1) // 3 + 1
+    last = dt.date(end.year + (end.month == 12), end.month % 12 + 1, 1) - dt.timedelta(days=1)
+    if start.day == 1 and start.month % 3 == 1 and end == last and end.month == start.month + 2:
+        n = text.say("quarter_1") if quarter == 1 else text.say("quarter_n", n=str(quarter))
+        period = text.say("quarter", n=n, year=str(start.year))
+    else:
+        period = text.say("span", start=_e(text.date(start)), end=_e(text.date(end)))
+    return text.say("title", region=_e(region), period=period)
+
+
 def _header(run: RunFolder, facts: Facts, text: Formatter) -> str:
     period = ""
     if facts.start and facts.end:
@@ -1130,8 +1164,9 @@ def _header(run: RunFolder, facts: Facts, text: Formatter) -> str:
     pseudonymised = any(str(n).startswith(PSEUDONYMISED_NOTE_START) for n in notes)
     notice = f'<p class="meta"><strong>{text.say("pseudonymised")}</strong></p>' if pseudonymised else ""
     return (
-        f'<header><div class="eyebrow">{text.say("eyebrow")}</div><h1>{_e(facts.name)}</h1>'
-        f'<p class="period">{period}</p><p class="meta">{meta}</p>{notice}</header>'
+        f'<header><div class="eyebrow">{text.say("eyebrow")}</div><h1>{report_title(run, facts, text)}</h1>'
+        f'<p class="period">{period}</p><p class="meta">{_e(facts.name)} · {meta}</p>{notice}'
+        f'<p class="meta">{text.say("glossary")}</p></header>'
     )
 
 
@@ -1209,15 +1244,19 @@ def _figures(images: Mapping[str, Picture], facts: Facts, text: Formatter) -> st
         "</section>",
     ]
     for kind in PlotKind:
-        caption = text.text[f"plot_{kind.value}"]
-        # On paper a portrait figure takes a page of its own; landscape ones may share one.
-        page = images[kind.value].portrait or kind is PlotKind.WORKLOAD
-        parts += [
-            '<section class="figure-page">' if page else "<section>",
-            f"<h2>{text.say('figures')}</h2>" if kind is PlotKind.WORKLOAD else "",
-            _figure_html(images[kind.value], caption, caption, text),
-            "</section>",
-        ]
+        keys = sorted(k for k in images if k.split(":")[0] == kind.value)
+        for key in keys:
+            month = key.partition(":")[2]
+            label = text.month(dt.date.fromisoformat(f"{month}-01")) if month else ""
+            caption = text.text[f"plot_{kind.value}"].replace("{month}", label)
+            # On paper a portrait figure takes a page of its own; landscape ones may share one.
+            page = images[key].portrait or kind is PlotKind.WORKLOAD
+            parts += [
+                '<section class="figure-page">' if page else "<section>",
+                f"<h2>{text.say('figures')}</h2>" if kind is PlotKind.WORKLOAD else "",
+                _figure_html(images[key], caption, caption, text),
+                "</section>",
+            ]
     return "".join(parts)
 
 
@@ -1268,13 +1307,14 @@ def render_report(run: RunFolder, lang: Language | str = Language.FR) -> str:
             _header(loaded, facts, text),
             _facts(facts, text),
             _kpis(kpis_of(loaded, text), notes, text),
-            _optimiser(loaded, text),
             _figures(images_of(loaded, scenario, text), facts, text),
             _tables(analysis, names, scenario, text),
+            # Solver internals (gap, bound, seed, time) are for the technical reader: an annex, not headline cards.
+            _optimiser(loaded, text),
             f"<footer>{text.say('footer', run=f'<code>{_e(loaded.path.name)}</code>')}</footer>",
         ]
     )
-    title = f"{facts.name} – PDS"
+    title = html.unescape(re.sub(r"<[^>]+>", "", report_title(loaded, facts, text)))
     return (
         f'<!DOCTYPE html>\n<html lang="{text.language.value}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

@@ -159,12 +159,12 @@ def test_french_by_default_with_the_key_figures(fr_html, analysed_run):
     assert "Indicateurs clés" in text and "Key figures" not in text
     assert "tiny" in text and "Du 1er janvier 2027 au 14 janvier 2027" in text
     # optimiser status (label and code) and rule check
-    assert summary["status"] == "GREEDY_COMPLETE" and "Heuristique gloutonne" in text and "GREEDY_COMPLETE" in text
+    assert summary["status"] == "GREEDY_COMPLETE" and "Planning type tableur" in text and "GREEDY_COMPLETE" in text
     assert summary["rule_check"]["violations"] == 0 and "aucune violation" in text
     # fairness: this rota against the greedy baseline, French decimals
     mine = summary["fairness"]["spread_ratio_max_min"]
     baseline = summary["greedy_baseline"]["fairness"]["spread_ratio_max_min"]
-    assert french(mine, 2) in text and f"référence gloutonne {french(baseline, 2)}" in text
+    assert french(mine, 2) in text and f"planning type tableur (référence) {french(baseline, 2)}" in text
     # on-call duties against site-periods without pooling
     n_duties, site_periods = duties(analysed_run)
     assert n_duties < site_periods
@@ -191,7 +191,7 @@ def test_english_on_request(en_html, pictured_run):
     assert '<html lang="en">' in en_html
     assert "Key figures" in text and "Indicateurs clés" not in text
     assert "1 January 2027 to 14 January 2027" in text
-    assert "no violation" in text and "Greedy heuristic" in text
+    assert "no violation" in text and "Spreadsheet-style rota" in text
     assert english(summary["fairness"]["spread_ratio_max_min"], 2) in text
     totals = region(pictured_run)
     assert f"€{english(totals['total'], 0)}" in text
@@ -407,7 +407,7 @@ def test_a_real_browser_renders_the_report(fr_html, analysed_run, tmp_path):
     n_duties, site_periods = duties(analysed_run)
     for expected in (
         "Indicateurs clés",
-        "Heuristique gloutonne",
+        "Planning type tableur",
         "aucune violation",
         french(summary["fairness"]["spread_ratio_max_min"], 2),
         f"Astreintes {n_duties} contre {site_periods} site-périodes sans mutualisation",
