@@ -472,7 +472,10 @@ footer {
   h2 { font-size: 13.5pt; margin-top: 18pt; break-after: avoid; }
   .facts, .kpis { grid-template-columns: repeat(4, 1fr); gap: 6pt; }
   .kpi .value, .facts dd { font-size: 15pt; }
-  table { font-size: 8.5pt; }
+  table { font-size: 7.5pt; }
+  /* Every column on the page: headers and names wrap rather than push the last columns off the paper. */
+  th, td { padding: 2px 3px; }
+  thead th, thead th.num, table.people td:nth-child(-n+3) { white-space: normal; }
   .wide { overflow: visible; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }

@@ -427,3 +427,34 @@ def test_a_real_browser_renders_the_report(fr_html, analysed_run, tmp_path):
         assert picture.size == (1240, 1754)
         colours = picture.convert("RGB").getcolors(maxcolors=1_000_000)
         assert colours is not None and len(colours) > 200  # text, cards and pictures, not a blank page
+
+
+def test_printed_on_a4_the_tables_keep_every_column(tmp_path):
+    # Printed on A4 the radiologists table once lost its last column ("Revenu (€)"): the print, read back as text
+    # page by page, must hold every header of the table on the page where the table starts.
+    browser = browser_or_skip()
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        if os.environ.get("PDS_PLAN_REQUIRE_BROWSER") == "1":
+            pytest.fail("pdftotext (poppler-utils) is needed to read the printed report")
+        pytest.skip("pdftotext not found")
+    from pds_plan import load_scenario
+    from pds_plan.domain.run import RunSettings
+    from pds_plan.io.run_store import write_run
+    from pds_plan.runs.pipeline import plan
+
+    scenario = load_scenario(Path(__file__).parents[2] / "scenarios" / "lorraine-2027q1.toml")
+    run = plan(scenario, RunSettings(method="greedy", design_pools=False, replications=20))
+    folder = write_run(run, tmp_path / "lorraine")
+    page = tmp_path / "report.html"
+    page.write_text(render_report(view(folder)), encoding="utf-8")
+    pdf = tmp_path / "report.pdf"
+    printed = headless(browser, tmp_path / "profile-pdf", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                       page.as_uri())  # fmt: skip
+    assert printed.returncode == 0 and pdf.is_file(), printed.stderr[-2000:]
+    text = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [p for p in text.split("\f") if "Radiologues" in p and "Nom" in p and "Nuits" in p]
+    assert pages, "the radiologists table is printed"
+    header = " ".join(pages[0].split())
+    for column in ("Nuits", "Samedis", "Heures", "Points", "Écart", "Jours", "Revenu"):
+        assert column in header, column
