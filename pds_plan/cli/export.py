@@ -13,6 +13,7 @@ from pds_plan.errors import display_path
 from pds_plan.io.pseudonym_key import is_within, key_in, read_or_create_key
 from pds_plan.io.run_store import folder_view, read_run
 from pds_plan.outputs.exports import ICS_FOLDER, ExportFormat, export_run
+from pds_plan.outputs.language import Language
 from pds_plan.runs.pseudonymise import pseudonymise
 
 SEPARATORS = {",": ",", ";": ";", "comma": ",", "semicolon": ";"}
@@ -43,6 +44,14 @@ def export_command(
     cells: Annotated[
         str, typer.Option("--cells", help="What the grid cells show: the radiologist's name or id.")
     ] = "name",
+    lang: Annotated[
+        Language,
+        typer.Option(
+            "--lang",
+            help="Language of the CSV and XLSX files (headings, sheet names, periods, dates): fr or en.",
+            case_sensitive=False,
+        ),
+    ] = Language.FR,
     force: Annotated[bool, typer.Option("--force", help="Replace files that already exist.")] = False,
     pseudonymised: Annotated[
         bool,
@@ -57,6 +66,7 @@ def export_command(
 
     csv: the rota in long form and the planner's grid (a row per date and period, a column per site), UTF-8 with a
     BOM so that Excel reads the accents. xlsx: a summary sheet, a grid sheet per month and the rota in long form.
+    Both are in French unless --lang en, and `pds-plan check` reads them back in either language.
     ics: one calendar per radiologist, an event per on-call block; re-exporting updates the events in calendar
     applications instead of duplicating them. Text that a spreadsheet would run as a formula (beginning with =, +,
     - or @) is written with a leading '. Nothing is written if any file exists, unless --force.
@@ -64,6 +74,7 @@ def export_command(
     \b
     Examples:
       pds-plan export runs/lorraine --format xlsx --out exports/
+      pds-plan export runs/lorraine --format xlsx --lang en --out exports-en/
       pds-plan export runs/lorraine --format csv --separator ';' --out exports/
       pds-plan export runs/lorraine --format ics --out exports/
       pds-plan export runs/lorraine --format all --pseudonymise --out shared/
@@ -84,7 +95,13 @@ def export_command(
         loaded = pseudonymise(loaded, read_or_create_key(key_in(run)))
     view = folder_view(loaded, run)
     written = export_run(
-        view, target, formats, separator=SEPARATORS[separator], cell="name" if cells == "name" else "id", force=force
+        view,
+        target,
+        formats,
+        separator=SEPARATORS[separator],
+        cell="name" if cells == "name" else "id",
+        force=force,
+        language=lang,
     )
     calendars = [p for p in written if p.parent.name == ICS_FOLDER and p.suffix == ".ics"]
     for path in written:

@@ -14,6 +14,7 @@ from pds_plan.domain.model import Scenario
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.run_store import folder_view, read_run
 from pds_plan.io.scenario import load_scenario
+from pds_plan.outputs.language import Language
 from pds_plan.outputs.maps import FORMATS, parse_date, write_map
 
 
@@ -41,13 +42,16 @@ def map_command(
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    lang: Annotated[
+        Language, typer.Option("--lang", help="Language of the map's words: fr or en.", case_sensitive=False)
+    ] = Language.FR,
 ) -> None:
     """Draw a coverage map (A4) of a run or a scenario, in Lambert-93 on the IGN département boundaries.
 
     PDS sites are sized by their expected PDS exams over the horizon and shaped by kind (CHU, CHR, CH, clinic, other);
     colours are pools. For a run, each site's most frequent pooling over the horizon, with a line to the home site
     of the radiologists who read it; with --date, that night's actual assignment. A scenario without a run shows
-    its sites and, when it has a pools.csv, its pools.
+    its sites and, when it has a pools.csv, its pools. Its words, dates and numbers are French unless --lang en.
 
     \b
     Examples:
@@ -55,6 +59,7 @@ def map_command(
       pds-plan map runs/lorraine --date 2027-01-15 --out night.pdf
       pds-plan map runs/lorraine --date 15/01/2027 --out night.png
       pds-plan map scenarios/lorraine-2027q1.toml --out sites.svg
+      pds-plan map runs/lorraine --out lorraine-en.png --lang en
     """
     suffix = out.suffix.lower().lstrip(".")
     if suffix not in FORMATS:
@@ -66,5 +71,5 @@ def map_command(
     scenario, rota = load_map_source(source)
     if day is not None and rota is None:
         raise InputError([Problem("--date", "a date needs a run folder, not a scenario file")])
-    written = write_map(scenario, out, rota=rota, date=day, force=force)
+    written = write_map(scenario, out, rota=rota, date=day, force=force, language=lang)
     console.print(f"wrote {escape(display_path(written))}")

@@ -11,6 +11,7 @@ from rich.markup import escape
 from pds_plan.cli.common import clean_errors, console, report_problems
 from pds_plan.errors import display_path
 from pds_plan.io.run_store import folder_view, read_run
+from pds_plan.outputs.language import Language
 from pds_plan.outputs.plots import PlotKind, output_format, write_plot
 
 WHAT = {
@@ -34,6 +35,9 @@ def plot_command(
         str | None, typer.Option("--month", help="calendar: the month to draw, YYYY-MM (default the run's first).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    lang: Annotated[
+        Language, typer.Option("--lang", help="Language of the plot's words: fr or en.", case_sensitive=False)
+    ] = Language.FR,
 ) -> None:
     """Plot a run, sized to be read on A4.
 
@@ -41,12 +45,14 @@ def plot_command(
     counts once). fairness: each radiologist's weighted load against their fair share, the optimised rota next to
     the greedy baseline of the run. sla: share of reports within the turnaround target per pool,
     with the run's target line. calendar: a month grid of who is on call for each
-    site. Nothing is written if the file exists, unless --force.
+    site. Words, dates and numbers are French unless --lang en. Nothing is written if the file exists, unless
+    --force.
 
     \b
     Examples:
       pds-plan plot runs/lorraine --kind workload --out workload.png
       pds-plan plot runs/lorraine --kind calendar --month 2027-02 --out february.pdf
+      pds-plan plot runs/lorraine --kind fairness --out fairness-en.png --lang en
     """
     try:
         chosen = PlotKind(kind.strip().lower())
@@ -59,5 +65,5 @@ def plot_command(
         raise typer.BadParameter("only used with --kind calendar", param_hint="--month")
     loaded = read_run(run, scenario)
     report_problems(list(loaded.scenario.warnings), label="warning", style="bold yellow")
-    written = write_plot(chosen, folder_view(loaded, run), out, month=month, force=force)
+    written = write_plot(chosen, folder_view(loaded, run), out, month=month, force=force, language=lang)
     console.print(f"wrote {escape(display_path(written))} ({WHAT[chosen]})")

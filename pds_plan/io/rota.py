@@ -12,7 +12,8 @@
 
 CSV files are read as `pds_plan.io.tables` reads every input (`,` or `;`, UTF-8 or Windows-1252, DD/MM/YYYY),
 and text the exports quoted against spreadsheet formulas is restored (io/spreadsheet.py), in workbooks too.
-Periods may be named in French (nuit, samedi, dimanche/férié), in any case and with or without accents. Every
+Periods may be named in French (nuit, samedi, dimanche/férié), in any case and with or without accents, and so
+may the columns: the export writes its headings for people ("Période", "Identifiant du site"). Every
 problem of the file is reported at once, each with its row and column; a row with fewer fields than the header (a
 file cut short) is one error naming the row, rather than the uncovered periods it would otherwise leave.
 """
@@ -38,12 +39,17 @@ from pds_plan.io.spreadsheet import restore
 from pds_plan.io.tables import (
     Date,
     Findings,
+    LoadedTable,
     OptionalText,
     Row,
+    RowT,
     decode,
     iter_row_errors,
     load_table,
     normalise_column,
+    read_raw_table,
+    required_columns,
+    restored,
     sniff_separator,
 )
 
@@ -72,6 +78,18 @@ _PERIOD_WORDS = {
     ),
 }
 PERIOD_ALIASES = {word: kind for kind, words in _PERIOD_WORDS.items() for word in words}
+# Column headings the export writes for people (outputs/rota_tables.py), French and English, as `_plain` makes them.
+_COLUMN_WORDS = {
+    "date": ("date",),
+    "period": ("period", "periode"),
+    "site_id": ("site_id", "identifiant_du_site"),
+    "radiologist_id": ("radiologist_id", "identifiant_du_radiologue"),
+    "start": ("start", "debut"),
+    "end": ("end", "fin"),
+    "site_name": ("site_name", "site"),
+    "radiologist_name": ("radiologist_name", "radiologist", "radiologue"),
+}
+COLUMN_ALIASES = {word: column for column, words in _COLUMN_WORDS.items() for word in words}
 
 
 def _plain(text: str) -> str:
@@ -79,6 +97,11 @@ def _plain(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return re.sub(r"[^0-9a-z]+", "_", bare).strip("_")
+
+
+def column_id(heading: str) -> str:
+    """The column a heading stands for ("Période" is period), else the heading normalised as `load_table` does."""
+    return COLUMN_ALIASES.get(_plain(heading), normalise_column(heading))
 
 
 def parse_period(value: Any) -> PeriodKind:
@@ -153,7 +176,7 @@ def _csv_header(path: Path) -> set[str] | None:
     line = next((line for line in text.splitlines() if line.strip()), None)
     if line is None:
         return None
-    return {normalise_column(c) for c in next(csv.reader([line], delimiter=sniff_separator(line)))}
+    return {column_id(c) for c in next(csv.reader([line], delimiter=sniff_separator(line)))}
 
 
 def _short_rows(path: Path) -> dict[int, tuple[int, int]]:
@@ -206,12 +229,60 @@ def _table_problems(path: Path, findings: Findings) -> tuple[list[Problem], froz
     return sorted(problems, key=lambda p: (p.row or 0, p.column or "")), frozenset(short)
 
 
+def _load_table(path: Path, schema: type[RowT], findings: Findings) -> LoadedTable[RowT]:
+    """`load_table`, with the export's headings for people ("Période", "Début") read as the columns they stand for.
+
+    A file headed by the column ids goes to `load_table` itself; for the others its checks are repeated here, since
+    it reads columns by id only (io/tables.py). A problem names the column as the file heads it.
+    """
+    name = display_path(path)
+    try:
+        table = restored(read_raw_table(path))
+    except ValueError:  # UnreadableRow too: load_table reports it
+        return load_table(path, schema, findings)
+    ids = tuple(column_id(c) for c in table.columns)
+    if ids == table.columns:
+        return load_table(path, schema, findings)
+    heading = dict(zip(ids, _grid_header(path), strict=False))
+    missing = [c for c in required_columns(schema) if c not in ids]
+    duplicates = sorted({heading[c] for c in ids if ids.count(c) > 1 and c})
+    if missing:
+        listed = ", ".join(f"'{c}'" for c in missing)
+        expected = ", ".join(schema.model_fields)
+        findings.errors.append(Problem(name, f"missing column(s) {listed}; expected columns: {expected}", row=1))
+    elif duplicates:
+        findings.errors.append(Problem(name, f"column(s) {', '.join(duplicates)} appear more than once", row=1))
+    elif not table.rows:
+        findings.errors.append(Problem(name, "has a header but no rows"))
+    if missing or duplicates or not table.rows:
+        return LoadedTable([], failed=True)
+    renamed = dict(zip(table.columns, ids, strict=True))
+    raw = tuple((line, {renamed[c]: v for c, v in values.items()}) for line, values in table.rows)
+    known = set(schema.model_fields)
+    rows: list[tuple[int, RowT]] = []
+    for line, values in raw:
+        if line in table.overlong:  # its values are shifted: checking them would only add false errors
+            message = (
+                f"more values than the header has columns ({len(ids)}); a decimal comma or a list in a "
+                "comma-separated file must be quoted, or use ';' as separator"
+            )
+            findings.errors.append(Problem(name, message, row=line))
+            continue
+        present = {k: v for k, v in values.items() if k in known and (v != "" or schema.model_fields[k].is_required())}
+        try:
+            rows.append((line, schema.model_validate(present)))
+        except ValidationError as error:
+            for column, message in iter_row_errors(error):
+                findings.errors.append(Problem(name, message, row=line, column=heading.get(column or "", column)))
+    return LoadedTable(rows, raw)
+
+
 # --- long form ---------------------------------------------------------------------------------------------------
 
 
 def _load_long_csv(path: Path, scenario: Scenario) -> list[Assignment]:
     findings = Findings()
-    table = load_table(path, RotaRow, findings)
+    table = _load_table(path, RotaRow, findings)
     if table.failed:
         raise InputError(findings.errors)
     problems, short = _table_problems(path, findings)
@@ -329,7 +400,7 @@ def _grid_assignments(
     lookup = _Lookup(scenario)
     site_columns: dict[str, str] = {}
     for label in header:
-        if not label.strip() or normalise_column(label) in GRID_KEY_COLUMNS:
+        if not label.strip() or column_id(label) in GRID_KEY_COLUMNS:
             continue
         site = lookup.site(label)
         if site is None:
@@ -354,7 +425,7 @@ def _grid_assignments(
 
 def _load_grid_csv(path: Path, scenario: Scenario) -> list[Assignment]:
     findings = Findings()
-    table = load_table(path, GridKeyRow, findings)
+    table = _load_table(path, GridKeyRow, findings)
     name = display_path(path)
     if table.failed:
         raise InputError(findings.errors)
@@ -363,7 +434,7 @@ def _load_grid_csv(path: Path, scenario: Scenario) -> list[Assignment]:
     written = _grid_header(path)
     header = [restore(label) for label in written]  # load_table restores the cells, not the column names
     records = [
-        (line, {restore(label): values.get(normalise_column(label), "") for label in written}, keys.get(line))
+        (line, {restore(label): values.get(column_id(label), "") for label in written}, keys.get(line))
         for line, values in table.raw
         if line not in short
     ]
@@ -423,14 +494,14 @@ def _load_workbook(path: Path, scenario: Scenario) -> list[Assignment]:
     sheets = list(_sheets(path))
     headed = [(title, rows[0][1], rows[1:]) for title, rows in sheets if rows]
     for title, header, rows in headed:
-        columns = [normalise_column(c) for c in header]
+        columns = [column_id(c) for c in header]
         if set(LONG_COLUMNS) <= set(columns):
             return _long_sheet(f"{name} (sheet {title})", columns, rows, scenario)
     grids = [
         (title, header, rows)
         for title, header, rows in headed
-        if {"date", "period"} <= {normalise_column(c) for c in header}
-        and any(normalise_column(c) not in GRID_KEY_COLUMNS for c in header if c)
+        if {"date", "period"} <= {column_id(c) for c in header}
+        and any(column_id(c) not in GRID_KEY_COLUMNS for c in header if c)
     ]
     if not grids:
         raise InputError(
@@ -446,7 +517,7 @@ def _load_workbook(path: Path, scenario: Scenario) -> list[Assignment]:
     assignments: list[Assignment] = []
     for title, header, rows in grids:
         where = f"{name} (sheet {title})"
-        columns = [normalise_column(c) for c in header]
+        columns = [column_id(c) for c in header]
         records = []
         for number, values in rows:
             cells = dict(zip(header, values, strict=False))

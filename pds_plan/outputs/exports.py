@@ -2,8 +2,10 @@
 
 `export_run` is the entry point of `pds-plan export`: the rota in long form and as a planner's grid (CSV), an Excel
 workbook (outputs/xlsx.py) and one calendar per radiologist (outputs/calendar_ics.py), all made from the tables of
-outputs/rota_tables.py. Every file is rendered in memory first, so that an existing file (without `force`) or a bad
-run folder stops the export before anything is written; each file is then written atomically.
+outputs/rota_tables.py. The CSV files and the workbook are for people: French by default (headings, period names,
+dates), English on request; `pds-plan check` reads them back in either language. Every file is rendered in memory
+first, so that an existing file (without `force`) or a bad run folder stops the export before anything is written;
+each file is then written atomically.
 
 Spreadsheet applications run a cell that begins with `=`, `+`, `-` or `@` as a formula, so a name typed into an
 input file could become a link or a command in the planner's Excel ("CSV injection"). Every CSV goes through
@@ -24,9 +26,11 @@ from pds_plan.io.run_folder import RunFolder
 from pds_plan.io.spreadsheet import csv_text
 from pds_plan.io.writers import atomic_write_text
 from pds_plan.outputs.calendar_ics import render_ics
+from pds_plan.outputs.language import Language
 from pds_plan.outputs.rota_tables import (
     CellLabel,
     as_run,
+    as_text,
     grid_frame,
     long_frame,
     site_labels,
@@ -43,6 +47,7 @@ __all__ = [
     "CellLabel",
     "ExportFormat",
     "as_run",
+    "as_text",
     "calendar_frame",
     "csv_bytes",
     "export_run",
@@ -108,12 +113,14 @@ def csv_bytes(frame: pd.DataFrame, separator: str = ",") -> bytes:
     return text.encode("utf-8-sig")
 
 
-def render_csv(run: RunFolder | Path | str, separator: str = ",", cell: CellLabel = "name") -> dict[str, bytes]:
-    """The two CSV exports, by file name: the rota in long form and the planner's grid."""
+def render_csv(
+    run: RunFolder | Path | str, separator: str = ",", cell: CellLabel = "name", language: Language = Language.FR
+) -> dict[str, bytes]:
+    """The two CSV exports, by file name: the rota in long form and the planner's grid, in `language`."""
     loaded = as_run(run)
     return {
-        LONG_CSV: csv_bytes(long_frame(loaded), separator),
-        GRID_CSV: csv_bytes(grid_frame(loaded, cell), separator),
+        LONG_CSV: csv_bytes(as_text(long_frame(loaded, language), language), separator),
+        GRID_CSV: csv_bytes(as_text(grid_frame(loaded, cell, language), language), separator),
     }
 
 
@@ -122,15 +129,16 @@ def render_exports(
     formats: Iterable[ExportFormat | str],
     separator: str = ",",
     cell: CellLabel = "name",
+    language: Language = Language.FR,
 ) -> dict[str, bytes]:
     """Every file of the requested export formats, by path relative to the export folder, rendered in memory."""
     loaded = as_run(run)
     files: dict[str, bytes] = {}
     for fmt in dict.fromkeys(ExportFormat(f) for f in formats):
         if fmt is ExportFormat.CSV:
-            files.update(render_csv(loaded, separator, cell))
+            files.update(render_csv(loaded, separator, cell, language))
         elif fmt is ExportFormat.XLSX:
-            files[XLSX_FILE] = render_xlsx(loaded, cell)
+            files[XLSX_FILE] = render_xlsx(loaded, cell, language=language)
         else:
             files.update({f"{ICS_FOLDER}/{name}": data for name, data in render_ics(loaded).items()})
     return files
@@ -143,10 +151,11 @@ def export_run(
     separator: str = ",",
     cell: CellLabel = "name",
     force: bool = False,
+    language: Language = Language.FR,
 ) -> list[Path]:
     """Export a run folder's rota to `out`: rota_long.csv and rota_grid.csv, rota.xlsx, calendars/<id>.ics.
 
     Returns the paths written. Nothing is written when the run folder is unusable or, without `force`, when any
     target exists.
     """
-    return write_files(out, render_exports(run, formats, separator, cell), force=force)
+    return write_files(out, render_exports(run, formats, separator, cell, language), force=force)

@@ -13,20 +13,23 @@ import datetime as dt
 import io
 import math
 import re
+import textwrap
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
 import matplotlib.patheffects as patheffects
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Rectangle
 from matplotlib.text import Annotation
 from matplotlib.transforms import Bbox
@@ -38,15 +41,12 @@ from pds_plan.domain.demand import expected_exams_by_site
 from pds_plan.domain.model import Scenario, Site, SiteKind
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.writers import atomic_write_bytes, refuse_to_overwrite
+from pds_plan.outputs.language import Language, long_date, number, short_date
 
 LAMBERT_93 = "EPSG:2154"
 WGS84 = "EPSG:4326"
 DEPARTEMENTS_FILE = "departements-version-simplifiee.geojson"
 REGIONS_FILE = "regions-avant-redecoupage-2015.geojson"
-ATTRIBUTION = (
-    "Contours administratifs : IGN – Admin Express COG 2018 (Licence Ouverte / Etalab)\n"
-    "sites: real; radiologists and volumes: synthetic"
-)
 FORMATS = ("png", "svg", "pdf")
 A4_PORTRAIT = (8.27, 11.69)
 PNG_DPI = 200
@@ -54,12 +54,62 @@ MARGIN_M = 30_000  # around the sites' bounding box, when the region is not know
 REGION_MARGIN_M = 8_000  # around the region's outline
 CONTEXT_M = 250_000  # boundaries kept beyond the margin, so that an axes wider than the sites is still filled
 
-# Marker shape of each site kind; markers of the same area look about equally heavy. A kind outside the four
-# (ESPIC, HIA, CLCC, or a label not recognised) gets a neutral hexagon, its labels named in the legend.
+# Marker shape of each site kind; markers of the same area look about equally heavy (marker_area_scale). A kind
+# outside the four (ESPIC, HIA, CLCC, or a label not recognised) gets a neutral hexagon, its labels named in the
+# legend.
 OTHER_MARKER = "h"
 KIND_MARKERS = {"CHU": "s", "CHR": "D", "CH": "o", "clinique": "^", SiteKind.OTHER.value: OTHER_MARKER}
-KIND_LABELS = {"CHU": "CHU", "CHR": "CHR", "CH": "CH", "clinique": "clinic", SiteKind.OTHER.value: "other"}
-MAX_KIND_LABEL = 40  # characters of the legend line naming the labels of the OTHER sites
+LEGEND_WIDTH = 36  # characters of a legend line before it wraps (the legends sit in a third of an A4 page)
+
+# Every word the map shows, one dict per language (as the report's TEXT dicts).
+TEXT: Mapping[Language, Mapping[str, str]] = {
+    Language.FR: {
+        "title": "{name} — permanence des soins (PDS) en imagerie",
+        "scenario_pools": "horizon {horizon} ; mutualisations de pools.csv",
+        "scenario_sites": "horizon {horizon} ; sites seuls (ni planning, ni mutualisation)",
+        "horizon_run": "{horizon} : mutualisation la plus fréquente de chaque site",
+        "night_of": "nuit du {day} : affectation réelle",
+        "day_of": "journée du {day} : affectation réelle",
+        "attribution": "Contours administratifs : IGN – Admin Express COG 2018 (Licence Ouverte / Etalab)\n"
+        "sites : réels ; radiologues et volumes : synthétiques",
+        "pds_site": "{kind} (site PDS)",
+        "non_pds_site": "site hors PDS",
+        "exams": "{n} examens",
+        "sites_title": "Sites (surface : examens PDS attendus\nsur l'horizon)",
+        "pools_title": "Mutualisations (couleur ; {what})",
+        "lines_run": "traits : site → site d'origine du lecteur",
+        "lines_scenario": "traits : site → site le plus actif de la mutualisation",
+        "metadata_title": "Carte de couverture – {name}",
+        "kind.CHU": "CHU",
+        "kind.CHR": "CHR",
+        "kind.CH": "CH",
+        "kind.clinique": "clinique",
+        "kind.other": "autre",
+    },
+    Language.EN: {
+        "title": "{name} — out-of-hours (PDS) imaging cover",
+        "scenario_pools": "horizon {horizon}; pools of pools.csv",
+        "scenario_sites": "horizon {horizon}; sites only (no run, no pools)",
+        "horizon_run": "{horizon}: most frequent pooling per site",
+        "night_of": "night of {day}: actual assignment",
+        "day_of": "day of {day}: actual assignment",
+        "attribution": "Administrative boundaries: IGN – Admin Express COG 2018 (Licence Ouverte / Etalab)\n"
+        "sites: real; radiologists and volumes: synthetic",
+        "pds_site": "{kind} (PDS site)",
+        "non_pds_site": "site without PDS",
+        "exams": "{n} exams",
+        "sites_title": "Sites (area: expected PDS exams\nover the horizon)",
+        "pools_title": "Pools (colour; {what})",
+        "lines_run": "lines: site → reader's home site",
+        "lines_scenario": "lines: site → busiest site of the pool",
+        "metadata_title": "{name} coverage map",
+        "kind.CHU": "CHU",
+        "kind.CHR": "CHR",
+        "kind.CH": "CH",
+        "kind.clinique": "clinic",
+        "kind.other": "other",
+    },
+}
 NO_POOL_COLOUR = "#4c72b0"
 NON_PDS_COLOUR = "#b0b0b0"
 MIN_MARKER = 30.0  # points², the smallest PDS site
@@ -132,15 +182,22 @@ def parse_date(value: dt.date | str | None) -> dt.date | None:
     raise InputError([Problem("--date", f"{value!r} is not a date ({expected})")])
 
 
-def coverage_of(scenario: Scenario, rota: pd.DataFrame | None = None, date: dt.date | str | None = None) -> Coverage:
-    """The pools and reading links of a scenario (pools.csv), a run's horizon, or one night of a run."""
+def coverage_of(
+    scenario: Scenario,
+    rota: pd.DataFrame | None = None,
+    date: dt.date | str | None = None,
+    language: Language = Language.FR,
+) -> Coverage:
+    """The pools and reading links of a scenario (pools.csv), a run's horizon, or one night of a run; the subtitle
+    in `language` (the errors stay in English, as every message of the command line)."""
+    words = TEXT[language]
     day = parse_date(date)
-    horizon = f"{scenario.start:%d %b %Y} – {scenario.end:%d %b %Y}"
+    horizon = f"{short_date(scenario.start, language)} – {short_date(scenario.end, language)}"
     if rota is None:
         if day is not None:
             raise InputError([Problem("--date", "a date needs a run folder, not a scenario")])
         pools = {member.site_id: member.pool_id for member in scenario.pools}
-        subtitle = f"horizon {horizon}; " + ("pools of pools.csv" if pools else "sites only (no run, no pools)")
+        subtitle = words["scenario_pools" if pools else "scenario_sites"].format(horizon=horizon)
         return Coverage(pools=pools, links=_scenario_pool_links(scenario, pools), subtitle=subtitle)
     missing = [c for c in ("date", "period", "site_id", "radiologist_id") if c not in rota.columns]
     if missing:
@@ -152,7 +209,7 @@ def coverage_of(scenario: Scenario, rota: pd.DataFrame | None = None, date: dt.d
     rows = rows[rows["radiologist_id"].astype(str) != ""]
     homes = {r.radiologist_id: r.home_site for r in scenario.radiologists}
     if day is None:
-        return _horizon_coverage(rows, homes, horizon)
+        return _horizon_coverage(rows, homes, words["horizon_run"].format(horizon=horizon))
     on_day = rows[rows["date"].astype(str) == day.isoformat()]
     if on_day.empty:
         dates = sorted(set(rows["date"].astype(str)))
@@ -160,17 +217,17 @@ def coverage_of(scenario: Scenario, rota: pd.DataFrame | None = None, date: dt.d
         raise InputError([Problem("--date", f"{day.isoformat()} is not in the run's rota ({span})")])
     nights = on_day[on_day["period"].astype(str) == "night"]
     chosen = nights if not nights.empty else on_day
-    what = "night of" if not nights.empty else "day of"
+    what = words["night_of" if not nights.empty else "day_of"].format(day=long_date(day, language))
     pools = {str(s): str(p) for s, p in zip(chosen["site_id"], chosen["pool_id"], strict=True)}
     links = []
     for site_id, radiologist in zip(chosen["site_id"], chosen["radiologist_id"], strict=True):
         home = homes.get(str(radiologist))
         if home is not None and home != site_id:
             links.append((str(site_id), home))
-    return Coverage(pools=pools, links=sorted(set(links)), subtitle=f"{what} {day:%A %d %B %Y}: actual assignment")
+    return Coverage(pools=pools, links=sorted(set(links)), subtitle=what)
 
 
-def _horizon_coverage(rows: pd.DataFrame, homes: dict[str, str], horizon: str) -> Coverage:
+def _horizon_coverage(rows: pd.DataFrame, homes: dict[str, str], subtitle: str) -> Coverage:
     pools: dict[str, str] = {}
     shares: dict[str, float] = {}
     links: list[tuple[str, str]] = []
@@ -185,7 +242,7 @@ def _horizon_coverage(rows: pd.DataFrame, homes: dict[str, str], horizon: str) -
             home = max(readers.items(), key=lambda item: (item[1], str(item[0])))[0]
             if home is not None and home != site_id:
                 links.append((str(site_id), home))
-    return Coverage(pools=pools, links=links, shares=shares, subtitle=f"{horizon}: most frequent pooling per site")
+    return Coverage(pools=pools, links=links, shares=shares, subtitle=subtitle)
 
 
 def _scenario_pool_links(scenario: Scenario, pools: dict[str, str]) -> list[tuple[str, str]]:
@@ -203,7 +260,6 @@ def _scenario_pool_links(scenario: Scenario, pools: dict[str, str]) -> list[tupl
     return links
 
 
-@lru_cache(maxsize=2)
 @lru_cache(maxsize=4)
 def _boundaries(name: str) -> gpd.GeoDataFrame:
     # Cached: a report draws several maps of one region; callers never change the frame (they clip copies).
@@ -271,11 +327,14 @@ def plot_coverage(
     rota: pd.DataFrame | None = None,
     date: dt.date | str | None = None,
     ax: Axes | None = None,
+    language: Language = Language.FR,
 ) -> Axes:
-    """Draw the coverage map of a scenario (or of a run's rota, or of one night of it) on `ax` and return it."""
+    """Draw the coverage map of a scenario (or of a run's rota, or of one night of it) on `ax` and return it, every
+    word in `language`."""
     if not scenario.sites:
         raise InputError([Problem(display_path(scenario.source) if scenario.source else "scenario", "has no site")])
-    coverage = coverage_of(scenario, rota, date)
+    words = TEXT[language]
+    coverage = coverage_of(scenario, rota, date, language)
     sites = sites_frame(scenario)
     extent = map_extent(sites)
     landscape = is_landscape(extent)
@@ -297,14 +356,14 @@ def plot_coverage(
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title(f"{scenario.name} — out-of-hours (PDS) imaging cover\n{coverage.subtitle}", fontsize=11, loc="left")
+    ax.set_title(f"{words['title'].format(name=scenario.name)}\n{coverage.subtitle}", fontsize=11, loc="left")
     ax.apply_aspect()
-    _draw_scale_bar(ax)
+    _draw_scale_bar(ax, language)
     _draw_north_arrow(ax)
     ax.text(
         0.99,
         0.01,
-        ATTRIBUTION,
+        words["attribution"],
         transform=ax.transAxes,
         ha="right",
         va="bottom",
@@ -314,7 +373,7 @@ def plot_coverage(
         zorder=20,
     )
     _draw_labels(ax, sites, sizes)
-    _draw_legends(ax, scenario, sites, coverage, colours, sizes, landscape, rota is not None)
+    _draw_legends(ax, scenario, sites, coverage, colours, sizes, landscape, rota is not None, language)
     return ax
 
 
@@ -434,6 +493,26 @@ def _size_of(exams: float, busiest: float) -> float:
     return MIN_MARKER + (MAX_MARKER - MIN_MARKER) * exams / busiest if busiest > 0 else MIN_MARKER
 
 
+@lru_cache(maxsize=16)
+def marker_area(marker: str) -> float:
+    """Area of a marker's drawn shape, in units of `s` (scatter's size, the area of the marker's bounding box in
+    points²): about π/4 for a circle, 1 for a square or diamond, 0.5 for a triangle, 0.65 for a hexagon."""
+    style = MarkerStyle(marker)
+    path = style.get_path().transformed(style.get_transform())
+    area = 0.0
+    for polygon in path.to_polygons(closed_only=True):  # curves (the circle's) flattened
+        points = np.asarray(polygon, dtype=float)
+        x, y = points[:, 0], points[:, 1]
+        area += abs(float((x[:-1] * y[1:] - x[1:] * y[:-1]).sum())) / 2
+    return area
+
+
+def marker_area_scale(marker: str) -> float:
+    """The factor on `s` that gives `marker` the area of a circle of the same `s`: the sizes of the map are circle
+    areas, so that a CHU square and a CH circle of the same exams cover as much paper."""
+    return marker_area("o") / marker_area(marker)
+
+
 def _draw_sites(ax: Axes, sites: gpd.GeoDataFrame, sizes: dict[str, float], colours: dict[str, str]) -> None:
     """One marker per site: PDS sites by kind (shape), pool (colour) and expected exams (area); others grey."""
     for pds in (False, True):
@@ -441,11 +520,12 @@ def _draw_sites(ax: Axes, sites: gpd.GeoDataFrame, sizes: dict[str, float], colo
             chosen = sites[(sites["kind"] == kind) & (sites["pds"] == pds)].sort_values("exams", ascending=False)
             if chosen.empty:
                 continue
+            marker = KIND_MARKERS.get(kind, OTHER_MARKER)
             ax.scatter(
                 chosen["x"],
                 chosen["y"],
-                s=[sizes[s] for s in chosen["site_id"]],
-                marker=KIND_MARKERS.get(kind, OTHER_MARKER),
+                s=[sizes[s] * marker_area_scale(marker) for s in chosen["site_id"]],
+                marker=marker,
                 c=[colours.get(s, NO_POOL_COLOUR) if pds else NON_PDS_COLOUR for s in chosen["site_id"]],
                 edgecolors="#202020" if pds else "#808080",
                 linewidths=0.8,
@@ -461,16 +541,21 @@ def _draw_labels(ax: Axes, sites: gpd.GeoDataFrame, sizes: dict[str, float]) -> 
     assert figure is not None
     renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
     scale = figure.dpi / 72.0
+    # the side of each marker's bounding box as drawn (a triangle's box is larger than a circle's of one area)
+    sides = {
+        row.site_id: math.sqrt(sizes[row.site_id] * marker_area_scale(KIND_MARKERS.get(row.kind, OTHER_MARKER)))
+        for row in sites.itertuples()
+    }
     taken: list[Bbox] = []
     for row in sites.itertuples():
         centre = ax.transData.transform((row.x, row.y))
-        radius = math.sqrt(sizes[row.site_id]) / 2 * scale
+        radius = sides[row.site_id] / 2 * scale
         taken.append(Bbox.from_extents(centre[0] - radius, centre[1] - radius, centre[0] + radius, centre[1] + radius))
     taken.extend(t.get_window_extent(renderer) for t in ax.texts if t.get_gid() == "departement-name")
     axes_box = ax.get_window_extent(renderer)
     order = sites.sort_values(["pds", "exams"], ascending=False)
     for row in order.itertuples():
-        radius = math.sqrt(sizes[row.site_id]) / 2 + 2  # points
+        radius = sides[row.site_id] / 2 + 2  # points
         best: tuple[float, Annotation] | None = None
         best_extent = Bbox.null()
         for distance in (radius, radius + 8, radius + 18):
@@ -529,7 +614,7 @@ def _nice_length(width_m: float) -> int:
     return 500
 
 
-def _draw_scale_bar(ax: Axes) -> None:
+def _draw_scale_bar(ax: Axes, language: Language = Language.FR) -> None:
     xmin, xmax = ax.get_xlim()
     ymin, ymax = ax.get_ylim()
     km = _nice_length(xmax - xmin)
@@ -561,7 +646,8 @@ def _draw_scale_bar(ax: Axes) -> None:
                 gid="scale-bar",
             )
         )
-    for fraction, text in ((0, "0"), (0.5, f"{km / 2:g}"), (1, f"{km} km")):
+    half = number(km / 2, language, digits=0 if km % 2 == 0 else 1)  # "2,5" in French
+    for fraction, text in ((0, "0"), (0.5, half), (1, f"{number(km, language)} km")):
         ax.text(x0 + fraction * length, y0 + 1.8 * height, text, ha="center", va="bottom", fontsize=6.5, zorder=19)
 
 
@@ -590,21 +676,25 @@ def _draw_legends(
     sizes: dict[str, float],
     landscape: bool,
     is_run: bool,
+    language: Language = Language.FR,
 ) -> None:
+    words = TEXT[language]
     handles: list[Line2D] = []
     for kind in [k for k in KIND_MARKERS if k in set(sites["kind"])] + sorted(set(sites["kind"]) - set(KIND_MARKERS)):
-        label = kind_legend_label(scenario, kind)
-        handles.append(_handle(KIND_MARKERS.get(kind, OTHER_MARKER), "white", 8, f"{label} (PDS site)"))
+        label = words["pds_site"].format(kind=kind_legend_label(scenario, kind, language))
+        marker = KIND_MARKERS.get(kind, OTHER_MARKER)
+        # markersize is the side of the bounding box: the shapes of the legend, too, are of one area
+        handles.append(_handle(marker, "white", 8 * math.sqrt(marker_area_scale(marker)), _wrap(label)))
     if not sites["pds"].all():
-        handles.append(_handle("o", NON_PDS_COLOUR, 6, "site without PDS", edge="#808080"))
+        handles.append(_handle("o", NON_PDS_COLOUR, 6, words["non_pds_site"], edge="#808080"))
     pds = sites[sites["pds"]]
     busiest = float(pds["exams"].max()) if len(pds) else 0.0
     if busiest > 0:
         handles.append(Line2D([], [], linestyle="none", label=" "))
         for value in _round_values(busiest):
             size = math.sqrt(_size_of(value, busiest))
-            handles.append(_handle("o", "white", size, f"{value:,.0f} exams".replace(",", " ")))
-    title = "Sites (area: expected PDS exams\nover the horizon)"
+            handles.append(_handle("o", "white", size, words["exams"].format(n=number(value, language))))
+    title = words["sites_title"]
     anchor = (1.02, 1.0) if landscape else (0.0, -0.01)
     first = ax.legend(
         handles=handles,
@@ -622,11 +712,11 @@ def _draw_legends(
     pool_handles = _pool_handles(scenario, coverage, colours)
     if not pool_handles:
         return
-    what = "lines: site → reader's home site" if is_run else "lines: site → busiest site of the pool"
+    what = words["lines_run" if is_run else "lines_scenario"]
     anchor = (1.02, 0.45) if landscape else (0.36, -0.01)
     ax.legend(
         handles=pool_handles,
-        title=f"Pools (colour; {what})",
+        title=_wrap(words["pools_title"].format(what=what), LEGEND_WIDTH + 12),
         loc="upper left",
         bbox_to_anchor=anchor,
         fontsize=7,
@@ -637,16 +727,26 @@ def _draw_legends(
     )
 
 
-def kind_legend_label(scenario: Scenario, kind: str) -> str:
-    """The legend's name of a site kind; for OTHER, with the labels its sites were given ("other: ESPIC, HIA")."""
-    label = KIND_LABELS.get(kind, kind)
+def kind_legend_label(scenario: Scenario, kind: str, language: Language = Language.FR) -> str:
+    """The legend's name of a site kind; for OTHER, with the labels its sites were given ("autre : ESPIC, HIA"),
+    all of them (the legend wraps the line rather than cut it)."""
+    label = TEXT[language].get(f"kind.{kind}", kind)
     if kind != SiteKind.OTHER.value:
         return label
     given = sorted({s.kind_label for s in scenario.sites if s.kind == kind and s.kind_label})
     if not given:
         return label
-    text = f"{label}: {', '.join(given)}"
-    return text if len(text) <= MAX_KIND_LABEL else text[: MAX_KIND_LABEL - 1] + "…"
+    colon = " : " if language is Language.FR else ": "
+    return f"{label}{colon}{', '.join(given)}"
+
+
+def _wrap(label: str, width: int = LEGEND_WIDTH) -> str:
+    """A legend label on as many lines as it needs: a cut one ("Nancy + Toul + Lunévi…") hides which sites a pool
+    holds. Lines break at spaces only, so that "Bar-le-Duc" stays whole."""
+    return "\n".join(
+        "\n".join(textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)) or line
+        for line in label.split("\n")
+    )
 
 
 def _handle(marker: str, colour: str, size: float, label: str, edge: str = "#202020") -> Line2D:
@@ -683,11 +783,16 @@ def _pool_handles(scenario: Scenario, coverage: Coverage, colours: dict[str, str
         if label in seen:
             continue
         seen.add(label)
-        if len(label) > 48:
-            label = label[:46] + "…"
         handles.append(
             Line2D(
-                [], [], color=colour, linewidth=2.0, marker="o", markersize=6, markeredgecolor="#202020", label=label
+                [],
+                [],
+                color=colour,
+                linewidth=2.0,
+                marker="o",
+                markersize=6,
+                markeredgecolor="#202020",
+                label=_wrap(label),
             )
         )
     return handles
@@ -700,7 +805,11 @@ def _pool_sites(pool: str, members: Iterable[str]) -> list[str]:
 
 
 def render_map(
-    scenario: Scenario, fmt: str, rota: pd.DataFrame | None = None, date: dt.date | str | None = None
+    scenario: Scenario,
+    fmt: str,
+    rota: pd.DataFrame | None = None,
+    date: dt.date | str | None = None,
+    language: Language = Language.FR,
 ) -> bytes:
     """The map as the bytes of a PNG, SVG or PDF file (A4, portrait or landscape by the map's extent)."""
     fmt = fmt.lower().lstrip(".")
@@ -711,9 +820,10 @@ def render_map(
     figure = Figure(figsize=A4_PORTRAIT[::-1] if landscape else A4_PORTRAIT)
     FigureCanvasAgg(figure)  # Agg, whatever backend pyplot uses
     ax = figure.add_axes(_map_position(landscape))
-    plot_coverage(scenario, rota, date, ax=ax)
+    plot_coverage(scenario, rota, date, ax=ax, language=language)
     buffer = io.BytesIO()
-    metadata = {"Title": f"{scenario.name} coverage map"} if fmt in ("svg", "pdf") else None
+    title = TEXT[language]["metadata_title"].format(name=scenario.name)
+    metadata = {"Title": title} if fmt in ("svg", "pdf") else None
     figure.savefig(buffer, format=fmt, dpi=PNG_DPI if fmt == "png" else 150, metadata=metadata)
     return buffer.getvalue()
 
@@ -724,9 +834,10 @@ def write_map(
     rota: pd.DataFrame | None = None,
     date: dt.date | str | None = None,
     force: bool = False,
+    language: Language = Language.FR,
 ) -> Path:
     """Write the coverage map to `out` (.png, .svg or .pdf); an existing file is kept unless `force`."""
     out = Path(out)
     refuse_to_overwrite(out, force)
-    data = render_map(scenario, out.suffix, rota, date)
+    data = render_map(scenario, out.suffix, rota, date, language)
     return atomic_write_bytes(out, data, force=force)

@@ -695,7 +695,7 @@ def _render_plot(
         return Picture(None, text.say("needs_scenario"))
     figure = Figure(figsize=A4_PORTRAIT if kind in PORTRAIT_PLOTS else A4_LANDSCAPE, layout="constrained")
     try:
-        draw_plot(kind, run, figure.add_subplot(), month)
+        draw_plot(kind, run, figure.add_subplot(), month, language=text.language)
     except (PdsPlanError, ValueError, KeyError) as error:
         # A figure that cannot be drawn costs the reader one picture, not the whole report.
         return Picture(None, _e(_first_line(error)))
@@ -706,7 +706,7 @@ def _render_map(run: RunFolder, scenario: Scenario | None, text: Formatter) -> P
     if scenario is None:
         return Picture(None, text.say("needs_scenario"))
     try:
-        return Picture(render_map(scenario, "png", rota=run.rota))
+        return Picture(render_map(scenario, "png", rota=run.rota, language=text.language))
     except (PdsPlanError, ValueError, KeyError, OSError) as error:
         return Picture(None, _e(_first_line(error)))
 

@@ -2,6 +2,11 @@
 
 The export modules (outputs/xlsx.py, outputs/calendar_ics.py and outputs/exports.py, which chains them) build on
 this one and never on each other, so that none imports another back.
+
+`long_frame` and `grid_frame` are the tables people read, in their language (French by default): headings
+("Période", "Début"), period names ("samedi après-midi"), dates and times as `dt.date` and `dt.datetime`, which each
+file writes its own way (`as_text` for CSV). `pds-plan check` reads them back: io/rota.py knows these headings
+(`column_id`) and period names. rota.csv itself keeps its English column ids (io/run_store.py).
 """
 
 from __future__ import annotations
@@ -11,13 +16,16 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
+from babel.dates import format_date, format_datetime
 
 from pds_plan.errors import InputError, Problem, display_path
+from pds_plan.io.rota import column_id
 from pds_plan.io.run_folder import RunFolder, load_run
 from pds_plan.io.writers import atomic_write_bytes, refuse_to_overwrite
+from pds_plan.outputs.language import Language, period_word
 
 CellLabel = Literal["name", "id"]
 
@@ -30,6 +38,39 @@ DATE = "%Y-%m-%d"
 LOCAL_TIME = "%Y-%m-%dT%H:%M"  # local Europe/Paris wall-clock time, as rota.csv and rota_by_radiologist.csv hold it
 MAX_PROBLEMS = 20
 PERIOD_ORDER = {"saturday": 0, "sunday_holiday": 0, "night": 1}
+
+# Column headings people read, by column id; io/rota.py's `column_id` reads each back as its id (tests hold it).
+HEADINGS: Mapping[Language, Mapping[str, str]] = {
+    Language.FR: {
+        "date": "Date",
+        "period": "Période",
+        "site_id": "Identifiant du site",
+        "radiologist_id": "Identifiant du radiologue",
+        "start": "Début",
+        "end": "Fin",
+        "pool_id": "Mutualisation",
+        "site_name": "Site",
+        "radiologist_name": "Radiologue",
+        "expected_exams": "Examens attendus",
+    },
+    Language.EN: {
+        "date": "Date",
+        "period": "Period",
+        "site_id": "Site id",
+        "radiologist_id": "Radiologist id",
+        "start": "Start",
+        "end": "End",
+        "pool_id": "Pool",
+        "site_name": "Site",
+        "radiologist_name": "Radiologist",
+        "expected_exams": "Expected exams",
+    },
+}
+
+
+def heading(column: str, language: Language = Language.FR) -> str:
+    """The heading people read for a column id; a column the table does not know keeps its id."""
+    return HEADINGS[language].get(column, column)
 
 
 def as_run(run: RunFolder | Path | str) -> RunFolder:
@@ -74,15 +115,36 @@ def _unreadable_times(run: RunFolder) -> list[Problem]:
     return problems
 
 
-def long_frame(run: RunFolder | Path | str) -> pd.DataFrame:
-    """The rota in long form: rota.csv's rows and columns, with its numeric columns as numbers."""
+def long_frame(run: RunFolder | Path | str, language: Language = Language.FR) -> pd.DataFrame:
+    """The rota in long form for people: rota.csv's rows and columns under their headings, periods named, dates
+    and times as `dt.date` and `dt.datetime`, numeric columns as numbers."""
     frame = as_run(run).rota.copy()
     for column in NUMERIC_ROTA_COLUMNS:
         if column in frame.columns:
             numbers = pd.to_numeric(frame[column].replace("", None), errors="coerce")
             if numbers.notna().sum() == (frame[column] != "").sum():  # keep the text if anything is not a number
                 frame[column] = numbers.astype(float)
-    return frame
+    frame["date"] = [dt.datetime.strptime(str(v), DATE).date() for v in frame["date"]]  # as_run checked them
+    frame["period"] = [period_word(str(v), language) for v in frame["period"]]
+    for column in ("start", "end"):
+        moments = [dt.datetime.strptime(str(v), LOCAL_TIME) for v in frame[column]]
+        frame[column] = pd.Series(moments, index=frame.index, dtype=object)  # datetimes, not pandas Timestamps
+    return frame.rename(columns={c: heading(c, language) for c in frame.columns})
+
+
+def as_text(frame: pd.DataFrame, language: Language = Language.FR) -> pd.DataFrame:
+    """A table's dates and times as the locale writes them short ("04/01/2027", "04/01/2027 08:30"), for CSV.
+
+    The short date is also what French Excel takes for a date, and what io/rota.py reads back (DD/MM/YYYY)."""
+
+    def text(value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return format_datetime(value, format="short", locale=language.locale)
+        if isinstance(value, dt.date):
+            return format_date(value, format="short", locale=language.locale)
+        return value
+
+    return frame.apply(lambda column: column.map(text) if column.dtype == object else column)
 
 
 def site_labels(rota: pd.DataFrame) -> dict[str, str]:
@@ -91,8 +153,10 @@ def site_labels(rota: pd.DataFrame) -> dict[str, str]:
     for site, name in zip(rota["site_id"], rota["site_name"], strict=True):
         names.setdefault(str(site), str(name))
     counts = Counter(names.values())
+    # A site named like a grid heading ("Date", "Fin") would be read back as that column: its id tells it apart.
     labels = {
-        s: n if n and counts[n] == 1 and n not in GRID_KEY_COLUMNS else f"{n} ({s})".strip() for s, n in names.items()
+        s: n if n and counts[n] == 1 and column_id(n) not in GRID_KEY_COLUMNS else f"{n} ({s})".strip()
+        for s, n in names.items()
     }
     return dict(sorted(labels.items(), key=lambda item: (_sort_key(item[1]), item[0])))
 
@@ -107,12 +171,13 @@ def _clock(moment: str) -> str:
     return moment[11:16] if len(moment) >= 16 else moment
 
 
-def grid_frame(run: RunFolder | Path | str, cell: CellLabel = "name") -> pd.DataFrame:
+def grid_frame(run: RunFolder | Path | str, cell: CellLabel = "name", language: Language = Language.FR) -> pd.DataFrame:
     """The planner's grid: one row per date and period, one column per site, the radiologist on call in each cell.
 
-    Rows are in time order (the day period of a Saturday, Sunday or holiday before its night); `start` and `end`
-    are local clock times, the end of a night being next morning. An empty cell means that the site has no such
-    period that day (a Moselle holiday, say) or that nobody was put on it.
+    Rows are in time order (the day period of a Saturday, Sunday or holiday before its night); the date is a
+    `dt.date`, the period named in `language`, `start` and `end` local clock times, the end of a night being next
+    morning. An empty cell means that the site has no such period that day (a Moselle holiday, say) or that nobody
+    was put on it.
     """
     if cell not in ("name", "id"):
         raise ValueError(f"cell must be 'name' or 'id', not {cell!r}")
@@ -129,8 +194,12 @@ def grid_frame(run: RunFolder | Path | str, cell: CellLabel = "name") -> pd.Data
         row[label] = f"{row[label]} / {value}" if label in row else value
     ordered = sorted(rows, key=lambda k: (k[0], PERIOD_ORDER.get(k[1], 2), rows[k]["start"], k[1]))
     columns = GRID_KEY_COLUMNS + list(labels.values())
-    records = [{"date": d, "period": p, **rows[(d, p)]} for d, p in ordered]
-    return pd.DataFrame(records, columns=columns).fillna("")
+    records = [
+        {"date": dt.datetime.strptime(d, DATE).date(), "period": period_word(p, language), **rows[(d, p)]}
+        for d, p in ordered
+    ]
+    frame = pd.DataFrame(records, columns=columns).fillna("")
+    return frame.rename(columns={c: heading(c, language) for c in GRID_KEY_COLUMNS})
 
 
 # --- writing ----------------------------------------------------------------------------------------------------------

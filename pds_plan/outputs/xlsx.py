@@ -1,5 +1,10 @@
 """The rota as an Excel workbook: a summary sheet, the planner's grid month by month, and the rota in long form.
 
+It is for people, French by default and English on request: sheet names ("Synthèse", "janvier 2027", "Planning"),
+headings, period names and labels in that language; dates and numbers stay real cells, so that the spreadsheet
+sorts and computes them, displayed in that language's way (a locale code in the date format). `pds-plan check`
+reads the workbook back in either language (io/rota.py knows the headings and period names).
+
 Every text goes into a string cell, neutralised against formula injection (io/spreadsheet.py): openpyxl would
 otherwise store text beginning with `=` as a formula, and text such as `#N/A` as an error value.
 """
@@ -9,11 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from babel.dates import format_skeleton
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -23,11 +29,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pds_plan.io.run_folder import RunFolder
 from pds_plan.io.spreadsheet import neutralise
 from pds_plan.io.writers import atomic_write_bytes
+from pds_plan.outputs.language import Language, number, period_word, short_date
 from pds_plan.outputs.rota_tables import GRID_KEY_COLUMNS, CellLabel, as_run, grid_frame, long_frame
 
-SUMMARY_SHEET = "Summary"
-ROTA_SHEET = "Rota"
-DATE_FORMAT = "ddd dd/mm/yyyy"
+# A locale code in the number format makes Excel and LibreOffice write the weekday in the workbook's language
+# ("lun." / "Mon") whatever the language of the application.
+LOCALE_CODES = {Language.FR: "[$-40C]", Language.EN: "[$-809]"}
+PERCENT_FORMATS = {Language.FR: "0.0 %", Language.EN: "0.0%"}  # French typography: a space before %
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 DAY_PERIOD_FILL = PatternFill("solid", fgColor="FFF2CC")  # the daytime periods of weekends and holidays
@@ -36,9 +44,116 @@ MIN_WIDTH, MAX_WIDTH = 6, 45
 SITE_COLUMN_WIDTH = 24
 
 
-def month_sheet_name(date: str) -> str:
-    """The grid sheet of a period's date: its month as YYYY-MM (sorts, and is a valid sheet name)."""
-    return date[:7]
+WORDS: Mapping[Language, Mapping[str, str]] = {
+    Language.FR: {
+        "summary_sheet": "Synthèse",
+        "rota_sheet": "Planning",
+        "title": "Planning PDS — {name}",
+        "run": "Calcul",
+        "value": "Valeur",
+        "scenario": "Scénario",
+        "horizon": "Période couverte",
+        "horizon_value": "du {start} au {end}",
+        "method": "Méthode",
+        "status": "Statut de l'optimiseur",
+        "proven": "Optimalité prouvée",
+        "note": "Remarque",
+        "objective": "Objectif",
+        "bound": "Meilleure borne",
+        "gap": "Écart à la borne",
+        "wall_time": "Temps de calcul (s)",
+        "assignments": "Périodes de site attribuées",
+        "rule_check": "Contrôle des règles",
+        "seed": "Graine",
+        "version": "Version de pds-plan",
+        "run_folder": "Dossier du run",
+        "fairness": "Équité",
+        "this_rota": "Ce planning",
+        "baseline": "Planning type tableur (référence)",
+        "spread_ratio": "Écart de charge max/min par jour ETP disponible",
+        "spread_points": "Écart de charge en points normalisés",
+        "without_duty": "Radiologues sans astreinte",
+        "violations": "Violations des règles",
+        "uncovered": "Périodes non couvertes",
+        "messages": "Violations des règles (50 premières)",
+        "yes": "oui",
+        "no": "non",
+        "violations_0": "aucune violation",
+        "violations_1": "1 violation",
+        "violations_n": "{n} violations",
+        "method.greedy": "planning type tableur (référence)",
+        "method.cpsat": "optimisation (CP-SAT)",
+        "status.OPTIMAL": "optimal",
+        "status.FEASIBLE": "solution trouvée",
+        "status.UNKNOWN": "aucune solution prouvée",
+        "status.INFEASIBLE": "aucun planning possible",
+        "status.GREEDY_COMPLETE": "planning type tableur",
+        "status.GREEDY_INCOMPLETE": "planning type tableur incomplet",
+        "status.GREEDY_FALLBACK": "repli sur le planning type tableur",
+    },
+    Language.EN: {
+        "summary_sheet": "Summary",
+        "rota_sheet": "Rota",
+        "title": "PDS rota — {name}",
+        "run": "Run",
+        "value": "Value",
+        "scenario": "Scenario",
+        "horizon": "Horizon",
+        "horizon_value": "{start} to {end}",
+        "method": "Method",
+        "status": "Solver status",
+        "proven": "Proven optimal",
+        "note": "Note",
+        "objective": "Objective",
+        "bound": "Best bound",
+        "gap": "Gap to the bound",
+        "wall_time": "Solve time (s)",
+        "assignments": "Site-periods assigned",
+        "rule_check": "Rule check",
+        "seed": "Seed",
+        "version": "pds-plan version",
+        "run_folder": "Run folder",
+        "fairness": "Fairness",
+        "this_rota": "This rota",
+        "baseline": "Spreadsheet-style rota (baseline)",
+        "spread_ratio": "Load spread, max/min per FTE-available day",
+        "spread_points": "Load spread, normalised points",
+        "without_duty": "Radiologists without duty",
+        "violations": "Rule violations",
+        "uncovered": "Uncovered periods",
+        "messages": "Rule violations (first 50)",
+        "yes": "yes",
+        "no": "no",
+        "violations_0": "no violation",
+        "violations_1": "1 violation",
+        "violations_n": "{n} violations",
+        "method.greedy": "spreadsheet-style rota (baseline)",
+        "method.cpsat": "optimisation (CP-SAT)",
+        "status.OPTIMAL": "optimal",
+        "status.FEASIBLE": "solution found",
+        "status.UNKNOWN": "no proven solution",
+        "status.INFEASIBLE": "no rota possible",
+        "status.GREEDY_COMPLETE": "spreadsheet-style rota",
+        "status.GREEDY_INCOMPLETE": "spreadsheet-style rota, incomplete",
+        "status.GREEDY_FALLBACK": "fell back on the spreadsheet-style rota",
+    },
+}
+
+
+def date_format(language: Language = Language.FR) -> str:
+    return LOCALE_CODES[language] + "ddd dd/mm/yyyy"
+
+
+def time_format(language: Language = Language.FR) -> str:
+    return LOCALE_CODES[language] + "dd/mm/yyyy hh:mm"
+
+
+def month_sheet_name(date: dt.date | str, language: Language = Language.FR) -> str:
+    """The grid sheet of a period's date: its month in words ("janvier 2027"), a valid sheet name in both languages.
+
+    The sheets come in time order, so that the name need not sort: it is for reading."""
+    day = date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date)[:10])
+    return format_skeleton("yMMMM", day, locale=language.locale)
 
 
 def cell_value(value: Any) -> Any:
@@ -76,7 +191,12 @@ def _fit_columns(sheet: Worksheet, minimum: int = MIN_WIDTH) -> None:
         for cell in row:
             if cell.value is None:
                 continue
-            text = "ven. 01/01/2027" if isinstance(cell.value, dt.date) else str(cell.value)
+            if isinstance(cell.value, dt.datetime):
+                text = "01/01/2027 18:30"
+            elif isinstance(cell.value, dt.date):
+                text = "ven. 01/01/2027"
+            else:
+                text = str(cell.value)
             widths[cell.column] = max(widths.get(cell.column, 0), len(text))
     for column, width in widths.items():
         sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, minimum), MAX_WIDTH)
@@ -92,17 +212,14 @@ def _print_setup(sheet: Worksheet) -> None:
     sheet.print_title_rows = "1:1"
 
 
-def _grid_sheet(book: Workbook, name: str, grid: pd.DataFrame) -> None:
+def _grid_sheet(book: Workbook, name: str, grid: pd.DataFrame, language: Language) -> None:
     sheet = book.create_sheet(name)
-    rows = []
-    for record in grid.itertuples(index=False):
-        values = list(record)
-        values[0] = dt.date.fromisoformat(values[0]) if _is_iso_date(values[0]) else values[0]
-        rows.append(values)
+    rows = [list(record) for record in grid.itertuples(index=False)]
     _write_table(sheet, list(grid.columns), rows)
+    night = period_word("night", language)
     for row in range(2, len(rows) + 2):
-        sheet.cell(row=row, column=1).number_format = DATE_FORMAT
-        if sheet.cell(row=row, column=2).value != "night":
+        sheet.cell(row=row, column=1).number_format = date_format(language)
+        if sheet.cell(row=row, column=2).value != night:
             for column in range(1, len(grid.columns) + 1):
                 sheet.cell(row=row, column=column).fill = DAY_PERIOD_FILL
     sheet.freeze_panes = sheet.cell(row=2, column=len(GRID_KEY_COLUMNS) + 1)
@@ -118,99 +235,112 @@ def _grid_sheet(book: Workbook, name: str, grid: pd.DataFrame) -> None:
     _print_setup(sheet)
 
 
-def _is_iso_date(value: Any) -> bool:
-    try:
-        dt.date.fromisoformat(str(value))
-    except ValueError:
-        return False
-    return True
-
-
-def _fairness_rows(summary: dict[str, Any]) -> list[list[Any]]:
+def _fairness_rows(summary: dict[str, Any], words: Mapping[str, str]) -> list[list[Any]]:
     mine = summary.get("fairness") or {}
     greedy = summary.get("greedy_baseline") or {}
     baseline = greedy.get("fairness") or {}
     check = summary.get("rule_check") or {}
     return [
-        ["Load spread, max/min per FTE-available day", mine.get("spread_ratio_max_min"),
-         baseline.get("spread_ratio_max_min")],
-        ["Load spread, normalised points", mine.get("spread_normalised_points"),
-         baseline.get("spread_normalised_points")],
-        ["Radiologists without duty", mine.get("radiologists_without_duty"),
-         baseline.get("radiologists_without_duty")],
-        ["Rule violations", check.get("violations"), greedy.get("rule_check_violations")],
-        ["Uncovered periods", None, greedy.get("uncovered_periods")],
-    ]  # fmt: skip
+        [words["spread_ratio"], mine.get("spread_ratio_max_min"), baseline.get("spread_ratio_max_min")],
+        [words["spread_points"], mine.get("spread_normalised_points"), baseline.get("spread_normalised_points")],
+        [words["without_duty"], mine.get("radiologists_without_duty"), baseline.get("radiologists_without_duty")],
+        [words["violations"], check.get("violations"), greedy.get("rule_check_violations")],
+        [words["uncovered"], None, greedy.get("uncovered_periods")],
+    ]
 
 
-def _yes_no(value: Any) -> str | None:
-    return None if value is None else ("yes" if value else "no")
+def _yes_no(value: Any, words: Mapping[str, str]) -> str | None:
+    return None if value is None else words["yes" if value else "no"]
 
 
-def _rule_check_text(violations: Any) -> str | None:
-    if violations is None:
-        return None
-    return "no violation" if violations == 0 else f"{violations} violation(s)"
+def _rule_check_text(violations: Any, language: Language) -> str | None:
+    if not isinstance(violations, int | float):
+        return None if violations is None else str(violations)
+    if violations in (0, 1):
+        return WORDS[language][f"violations_{int(violations)}"]
+    return WORDS[language]["violations_n"].format(n=number(violations, language))
 
 
-def _summary_sheet(book: Workbook, run: RunFolder) -> None:
+def _horizon_text(horizon: Mapping[str, Any], language: Language) -> str:
+    """ "du 1 janv. 2027 au 31 mars 2027"; a date the summary holds in another form is shown as it is."""
+
+    def day(value: Any) -> str:
+        try:
+            return short_date(dt.date.fromisoformat(str(value)), language)
+        except ValueError:
+            return "?" if value is None else str(value)
+
+    return WORDS[language]["horizon_value"].format(start=day(horizon.get("start")), end=day(horizon.get("end")))
+
+
+def _coded(words: Mapping[str, str], prefix: str, code: Any) -> Any:
+    """A method or a status in words; a code the table does not know is shown as it is."""
+    return words.get(f"{prefix}.{code}", code) if code is not None else None
+
+
+def _summary_sheet(book: Workbook, run: RunFolder, language: Language) -> None:
+    words = WORDS[language]
     summary, manifest = run.summary, run.manifest
-    sheet = book.create_sheet(SUMMARY_SHEET, 0)
+    sheet = book.create_sheet(words["summary_sheet"], 0)
     horizon = summary.get("horizon") or {}
     check = summary.get("rule_check") or {}
-    violations = check.get("violations")
     versions = manifest.get("versions") or {}
-    put(sheet, 1, 1, f"PDS rota — {summary.get('scenario') or manifest.get('scenario') or run.path.name}")
+    name = summary.get("scenario") or manifest.get("scenario") or run.path.name
+    put(sheet, 1, 1, words["title"].format(name=name))
     sheet.cell(row=1, column=1).font = TITLE_FONT
     facts: list[list[Any]] = [
-        ["Scenario", summary.get("scenario")],
-        ["Horizon", f"{horizon.get('start', '?')} to {horizon.get('end', '?')}"],
-        ["Method", summary.get("method")],
-        ["Solver status", summary.get("status")],
-        ["Proven optimal", _yes_no(summary.get("proven_optimal"))],
-        ["Note", summary.get("note")],
-        ["Objective", summary.get("objective")],
-        ["Best bound", summary.get("best_bound")],
-        ["Gap", summary.get("gap")],
-        ["Solve time (s)", summary.get("wall_time_seconds")],
-        ["Site-periods assigned", summary.get("assignments")],
-        ["Rule check", _rule_check_text(violations)],
-        ["Seed", manifest.get("seed")],
-        ["pds-plan version", versions.get("pds-plan")],
-        ["Run folder", run.path.name],
-    ]  # fmt: skip
-    last = _write_table(sheet, ["Run", "Value"], facts, first_row=3)
+        [words["scenario"], summary.get("scenario")],
+        [words["horizon"], _horizon_text(horizon, language)],
+        [words["method"], _coded(words, "method", summary.get("method"))],
+        [words["status"], _coded(words, "status", summary.get("status"))],
+        [words["proven"], _yes_no(summary.get("proven_optimal"), words)],
+        [words["note"], summary.get("note")],
+        [words["objective"], summary.get("objective")],
+        [words["bound"], summary.get("best_bound")],
+        [words["gap"], summary.get("gap")],
+        [words["wall_time"], summary.get("wall_time_seconds")],
+        [words["assignments"], summary.get("assignments")],
+        [words["rule_check"], _rule_check_text(check.get("violations"), language)],
+        [words["seed"], manifest.get("seed")],
+        [words["version"], versions.get("pds-plan")],
+        [words["run_folder"], run.path.name],
+    ]
+    last = _write_table(sheet, [words["run"], words["value"]], facts, first_row=3)
     for row in range(4, last + 1):
-        if sheet.cell(row=row, column=1).value == "Gap" and isinstance(sheet.cell(row=row, column=2).value, float):
-            sheet.cell(row=row, column=2).number_format = "0.0%"
-        sheet.cell(row=row, column=2).alignment = Alignment(horizontal="left")
+        value = sheet.cell(row=row, column=2)
+        # JSON may hold a gap of 100 % as the integer 1: a percentage either way, never a bare "1".
+        if sheet.cell(row=row, column=1).value == words["gap"] and isinstance(value.value, int | float):
+            value.number_format = PERCENT_FORMATS[language]
+        value.alignment = Alignment(horizontal="left")
     start = last + 2
-    last = _write_table(sheet, ["Fairness", "This rota", "Greedy baseline"], _fairness_rows(summary), start)
+    header = [words["fairness"], words["this_rota"], words["baseline"]]
+    last = _write_table(sheet, header, _fairness_rows(summary, words), start)
     messages = list(check.get("messages") or [])
     if messages:
-        _write_table(sheet, ["Rule violations (first 50)"], ([m] for m in messages), last + 2)
+        _write_table(sheet, [words["messages"]], ([m] for m in messages), last + 2)
     sheet.freeze_panes = "A2"
     _fit_columns(sheet, minimum=14)
     sheet.column_dimensions["A"].width = 44
 
 
-def _rota_sheet(book: Workbook, frame: pd.DataFrame) -> None:
-    sheet = book.create_sheet(ROTA_SHEET)
-    rows = []
-    for record in frame.itertuples(index=False):
-        values = list(record)
-        values[0] = dt.date.fromisoformat(values[0]) if _is_iso_date(values[0]) else values[0]
-        rows.append(values)
+def _rota_sheet(book: Workbook, frame: pd.DataFrame, language: Language) -> None:
+    sheet = book.create_sheet(WORDS[language]["rota_sheet"])
+    rows = [list(record) for record in frame.itertuples(index=False)]
     last = _write_table(sheet, list(frame.columns), rows)
     for row in range(2, last + 1):
-        sheet.cell(row=row, column=1).number_format = DATE_FORMAT
+        for cell in sheet[row]:
+            if isinstance(cell.value, dt.datetime):
+                cell.number_format = time_format(language)
+            elif isinstance(cell.value, dt.date):
+                cell.number_format = date_format(language)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(frame.columns), 1))}{last}"
     _fit_columns(sheet)
 
 
-def workbook(run: RunFolder | Path | str, cell: CellLabel = "name") -> Workbook:
-    """The workbook of a run: Summary, one grid sheet per month (YYYY-MM), and Rota (rota.csv, filterable).
+def workbook(run: RunFolder | Path | str, cell: CellLabel = "name", language: Language = Language.FR) -> Workbook:
+    """The workbook of a run: a summary sheet, one grid sheet per month in time order ("janvier 2027"), and the
+    rota in long form (rota.csv's rows, filterable); named in `language` ("Synthèse", "Planning" in French).
 
     A grid sheet has a row per date and period and a column per site; its cells hold the radiologist's name (or id,
     with `cell="id"`), exactly as in rota.csv but neutralised. The date column holds real dates, so that Excel
@@ -221,22 +351,29 @@ def workbook(run: RunFolder | Path | str, cell: CellLabel = "name") -> Workbook:
     default = book.active
     if default is not None:
         book.remove(default)
-    _summary_sheet(book, loaded)
-    grid = grid_frame(loaded, cell)
-    months = grid["date"].map(month_sheet_name) if len(grid) else pd.Series([], dtype=str)
-    for month in sorted(set(months)):
-        _grid_sheet(book, month, grid[months == month])
-    _rota_sheet(book, long_frame(loaded))
+    _summary_sheet(book, loaded, language)
+    grid = grid_frame(loaded, cell, language)
+    months = [(day.year, day.month) for day in grid.iloc[:, 0]]  # the date column, whatever its heading
+    for year, month in sorted(set(months)):
+        rows = [m == (year, month) for m in months]
+        _grid_sheet(book, month_sheet_name(dt.date(year, month, 1), language), grid[rows], language)
+    _rota_sheet(book, long_frame(loaded, language), language)
     return book
 
 
-def render_xlsx(run: RunFolder | Path | str, cell: CellLabel = "name") -> bytes:
+def render_xlsx(run: RunFolder | Path | str, cell: CellLabel = "name", language: Language = Language.FR) -> bytes:
     """The workbook as the bytes of an .xlsx file."""
     buffer = io.BytesIO()
-    workbook(run, cell).save(buffer)
+    workbook(run, cell, language).save(buffer)
     return buffer.getvalue()
 
 
-def write_xlsx(run: RunFolder | Path | str, path: Path | str, cell: CellLabel = "name", force: bool = False) -> Path:
+def write_xlsx(
+    run: RunFolder | Path | str,
+    path: Path | str,
+    cell: CellLabel = "name",
+    force: bool = False,
+    language: Language = Language.FR,
+) -> Path:
     """Write the workbook atomically; an existing file is only replaced with `force`."""
-    return atomic_write_bytes(Path(path), render_xlsx(run, cell), force=force)
+    return atomic_write_bytes(Path(path), render_xlsx(run, cell, language), force=force)

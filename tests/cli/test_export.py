@@ -31,13 +31,22 @@ def test_csv_export_with_semicolons_for_french_excel(tiny_run, tmp_path):
     assert "rota_long.csv" in result.output and "rota_grid.csv" in result.output
     text = (tmp_path / "rota_grid.csv").read_bytes().decode("utf-8-sig")
     header = next(csv.reader(io.StringIO(text), delimiter=";"))
-    assert header[:4] == ["date", "period", "start", "end"] and "CHR Metz (test)" in header
+    assert header[:4] == ["Date", "Période", "Début", "Fin"] and "CHR Metz (test)" in header
+
+
+def test_english_on_request(tiny_run, tmp_path):
+    result = export(str(tiny_run), "--format", "all", "--lang", "EN", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(tmp_path / "rota.xlsx").sheetnames == ["Summary", "January 2027", "Rota"]
+    text = (tmp_path / "rota_grid.csv").read_bytes().decode("utf-8-sig")
+    header, first = list(csv.reader(io.StringIO(text)))[:2]
+    assert header[:4] == ["Date", "Period", "Start", "End"] and first[1] == "Sunday or holiday"
 
 
 def test_xlsx_and_ics_exports(tiny_run, tmp_path):
     result = export(str(tiny_run), "--format", "xlsx", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
-    assert openpyxl.load_workbook(tmp_path / "rota.xlsx").sheetnames == ["Summary", "2027-01", "Rota"]
+    assert openpyxl.load_workbook(tmp_path / "rota.xlsx").sheetnames == ["Synthèse", "janvier 2027", "Planning"]
     result = export(str(tiny_run), "--format", "ics", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert "5 calendar(s)" in result.output
@@ -63,7 +72,7 @@ def test_existing_files_are_kept_without_force(tiny_run, tmp_path):
     assert (tmp_path / "rota.xlsx").read_bytes() == b"earlier work"
     forced = export(str(tiny_run), "--format", "xlsx", "--out", str(tmp_path), "--force")
     assert forced.exit_code == 0, forced.output
-    assert openpyxl.load_workbook(tmp_path / "rota.xlsx").sheetnames[0] == "Summary"
+    assert openpyxl.load_workbook(tmp_path / "rota.xlsx").sheetnames[0] == "Synthèse"
 
 
 def test_a_bad_run_folder_is_a_clear_error(tiny_run, tmp_path):
@@ -79,7 +88,9 @@ def test_a_bad_run_folder_is_a_clear_error(tiny_run, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize(("option", "value"), [("--format", "pdf"), ("--separator", "|"), ("--cells", "initials")])
+@pytest.mark.parametrize(
+    ("option", "value"), [("--format", "pdf"), ("--separator", "|"), ("--cells", "initials"), ("--lang", "de")]
+)
 def test_bad_options_are_usage_errors(tiny_run, tmp_path, option, value):
     args = {"--format": "csv", "--out": str(tmp_path / "out"), option: value}
     result = export(str(tiny_run), *[part for item in args.items() for part in item])

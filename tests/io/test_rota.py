@@ -18,6 +18,7 @@ from pds_plan.errors import InputError
 from pds_plan.io.rota import load_rota, parse_period
 from pds_plan.io.run_store import run_scenario
 from pds_plan.outputs.exports import render_csv
+from pds_plan.outputs.language import Language
 from pds_plan.outputs.xlsx import render_xlsx
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
@@ -88,23 +89,48 @@ def test_a_manifest_without_its_scenario_is_named(run, tmp_path):
     assert run_scenario(copy, TINY / "scenario.toml").name == "tiny"
 
 
-def test_the_grid_and_the_workbook_read_back_to_the_rotas_assignments(run, scenario, tmp_path):
+@pytest.mark.parametrize("language", list(Language))
+def test_the_grid_and_the_workbook_read_back_to_the_rotas_assignments(run, scenario, tmp_path, language):
     expected = sorted(load_rota(run / "rota.csv", scenario))
     assert len(expected) == 57
     for separator, cell in ((";", "name"), (",", "id")):
-        files = {**render_csv(run, separator, cell), "rota.xlsx": render_xlsx(run, cell)}
+        files = {**render_csv(run, separator, cell, language), "rota.xlsx": render_xlsx(run, cell, language)}
         for name, data in files.items():
             (tmp_path / name).write_bytes(data)
             assert sorted(load_rota(tmp_path / name, scenario)) == expected, (separator, cell, name)
 
 
-def test_a_workbook_without_its_rota_sheet_is_read_from_its_month_grids(run, scenario, tmp_path):
-    (tmp_path / "rota.xlsx").write_bytes(render_xlsx(run))
+@pytest.mark.parametrize(("language", "month", "long_sheet"), [(Language.FR, "janvier 2027", "Planning"),
+                                                                (Language.EN, "January 2027", "Rota")])  # fmt: skip
+def test_a_workbook_without_its_rota_sheet_is_read_from_its_month_grids(run, scenario, tmp_path, language, month,
+                                                                        long_sheet):  # fmt: skip
+    (tmp_path / "rota.xlsx").write_bytes(render_xlsx(run, language=language))
     book = load_workbook(tmp_path / "rota.xlsx")
-    assert "2027-01" in book.sheetnames
-    book.remove(book["Rota"])
+    assert month in book.sheetnames
+    book.remove(book[long_sheet])
     book.save(tmp_path / "grids.xlsx")
     assert sorted(load_rota(tmp_path / "grids.xlsx", scenario)) == sorted(load_rota(run / "rota.csv", scenario))
+
+
+def test_a_french_long_csv_missing_a_column_or_with_a_bad_cell_names_it_as_headed(run, scenario, tmp_path):
+    path = tmp_path / "rota_long.csv"
+    path.write_bytes(render_csv(run)["rota_long.csv"])
+    rows = rows_of(path)
+    rows[2][rows[0].index("Période")] = "lundi"
+    with pytest.raises(InputError) as error:
+        load_rota(write_rows(path, rows), scenario)
+    assert problems(error) == [
+        f"{path}:3: column 'Période': 'lundi' is not a PDS period: expected night, saturday or sunday_holiday "
+        "(nuit, samedi, dimanche/férié)"
+    ]
+    column = rows[0].index("Identifiant du radiologue")
+    write_rows(path, [row[:column] + row[column + 1 :] for row in rows])
+    with pytest.raises(InputError) as error:
+        load_rota(path, scenario)
+    assert problems(error) == [
+        f"{path}:1: missing column(s) 'radiologist_id'; expected columns: date, period, site_id, radiologist_id, "
+        "site_name, radiologist_name"
+    ]
 
 
 def test_grid_problems_are_located_by_row_and_site_column(run, scenario, tmp_path):
@@ -120,7 +146,7 @@ def test_grid_problems_are_located_by_row_and_site_column(run, scenario, tmp_pat
     assert problems(error) == [
         f"{grid}:1: column 'CH Toul': is not a site of the scenario: a grid column is headed by a site's name or id",
         f"{grid}:4: column '{rows[0][4]}': 'Dr Z' is neither the name nor the id of a radiologist of the scenario",
-        f"{grid}:6: column 'period': 'lundi' is not a PDS period: expected night, saturday or sunday_holiday "
+        f"{grid}:6: column 'Période': 'lundi' is not a PDS period: expected night, saturday or sunday_holiday "
         "(nuit, samedi, dimanche/férié)",
     ]
 
@@ -128,14 +154,14 @@ def test_grid_problems_are_located_by_row_and_site_column(run, scenario, tmp_pat
 def test_workbook_problems_name_the_sheet(run, scenario, tmp_path):
     (tmp_path / "rota.xlsx").write_bytes(render_xlsx(run))
     book = load_workbook(tmp_path / "rota.xlsx")
-    sheet = book["Rota"]
+    sheet = book["Planning"]
     header = [c.value for c in sheet[1]]
-    sheet.cell(row=3, column=header.index("radiologist_id") + 1, value="R99")
-    sheet.cell(row=5, column=header.index("date") + 1, value="31/02/2027")
+    sheet.cell(row=3, column=header.index("Identifiant du radiologue") + 1, value="R99")
+    sheet.cell(row=5, column=header.index("Date") + 1, value="31/02/2027")
     book.save(tmp_path / "edited.xlsx")
     with pytest.raises(InputError) as error:
         load_rota(tmp_path / "edited.xlsx", scenario)
-    where = f"{tmp_path / 'edited.xlsx'} (sheet Rota)"
+    where = f"{tmp_path / 'edited.xlsx'} (sheet Planning)"
     assert problems(error) == [
         f"{where}:3: column 'radiologist_id': unknown radiologist 'R99' (not in the scenario)",
         f"{where}:5: column 'date': '31/02/2027' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)",

@@ -1,5 +1,6 @@
 import ast
 import csv
+import datetime as dt
 import io
 import shutil
 from pathlib import Path
@@ -16,9 +17,14 @@ from pds_plan.outputs.exports import (
     render_csv,
     site_labels,
 )
+from pds_plan.outputs.language import Language
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+KINDS = {
+    Language.FR: {"nuit": "night", "samedi après-midi": "saturday", "dimanche ou férié": "sunday_holiday"},
+    Language.EN: {"night": "night", "Saturday afternoon": "saturday", "Sunday or holiday": "sunday_holiday"},
+}
 
 
 def hostile_scenario(folder: Path) -> Path:
@@ -52,20 +58,46 @@ def rota_rows(run: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(stream))
 
 
-def test_long_csv_holds_every_row_and_column_of_rota_csv(tiny_run):
-    rows = read_csv(render_csv(tiny_run)[LONG_CSV])
+def iso(day: str) -> str:
+    """A date the CSV writes as DD/MM/YYYY, as rota.csv writes it."""
+    return dt.datetime.strptime(day, "%d/%m/%Y").date().isoformat()
+
+
+def test_long_csv_holds_every_row_and_column_of_rota_csv_in_french(tiny_run):
+    header, *rows = read_csv(render_csv(tiny_run)[LONG_CSV])
+    assert header == [
+        "Date", "Période", "Identifiant du site", "Identifiant du radiologue", "Début", "Fin", "Mutualisation", "Site",
+        "Radiologue", "Examens attendus",
+    ]  # fmt: skip
     with (tiny_run / "rota.csv").open(encoding="utf-8", newline="") as stream:
-        assert rows == list(csv.reader(stream))
+        columns, *expected = list(csv.reader(stream))
+    assert len(rows) == len(expected)
+    for row, original in zip(rows, expected, strict=True):
+        values, wanted = dict(zip(columns, row, strict=True)), dict(zip(columns, original, strict=True))
+        assert iso(values.pop("date")) == wanted.pop("date")
+        assert KINDS[Language.FR][values.pop("period")] == wanted.pop("period")
+        for moment in ("start", "end"):  # "01/01/2027 18:30" for "2027-01-01T18:30"
+            assert dt.datetime.strptime(values.pop(moment), "%d/%m/%Y %H:%M").isoformat()[:16] == wanted.pop(moment)
+        assert values == wanted
 
 
-def test_grid_csv_matches_rota_csv_cell_by_cell(tiny_run):
+def test_long_csv_in_english_on_request(tiny_run):
+    header, first, *_ = read_csv(render_csv(tiny_run, language=Language.EN)[LONG_CSV])
+    assert header[:4] == ["Date", "Period", "Site id", "Radiologist id"]
+    assert first[1] == "Sunday or holiday" and first[4] == "01/01/2027, 08:30"
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_grid_csv_matches_rota_csv_cell_by_cell(tiny_run, language):
     rota = rota_rows(tiny_run)
+    kind = KINDS[language]
     for cell, column in (("name", "radiologist_name"), ("id", "radiologist_id")):
-        header, *body = read_csv(render_csv(tiny_run, cell=cell)[GRID_CSV])
-        assert header[:4] == ["date", "period", "start", "end"]
+        header, *body = read_csv(render_csv(tiny_run, cell=cell, language=language)[GRID_CSV])
+        keys = {Language.FR: ["Date", "Période", "Début", "Fin"], Language.EN: ["Date", "Period", "Start", "End"]}
+        assert header[:4] == keys[language]
         site_of = {r["site_name"]: r["site_id"] for r in rota}
         grid = {
-            (row[0], row[1], site_of[label]): value
+            (iso(row[0]), kind[row[1]], site_of[label]): value
             for row in body
             for label, value in zip(header[4:], row[4:], strict=True)
             if value
@@ -73,14 +105,22 @@ def test_grid_csv_matches_rota_csv_cell_by_cell(tiny_run):
         assert grid == {(r["date"], r["period"], r["site_id"]): r[column] for r in rota}
         assert len({(row[0], row[1]) for row in body}) == len(body)  # one row per date and period
         times = {(r["date"], r["period"]): (r["start"][11:], r["end"][11:]) for r in rota}
-        assert all((row[2], row[3]) == times[(row[0], row[1])] for row in body)
+        assert all((row[2], row[3]) == times[(iso(row[0]), kind[row[1]])] for row in body)
 
 
 def test_grid_rows_are_in_time_order_with_day_periods_before_nights(tiny_run):
     grid = grid_frame(tiny_run)
-    first_days = grid[grid["date"] == "2027-01-02"]
-    assert list(first_days["period"]) == ["saturday", "night"]
-    assert list(grid["date"]) == sorted(grid["date"])
+    first_days = grid[grid["Date"] == dt.date(2027, 1, 2)]
+    assert list(first_days["Période"]) == ["samedi après-midi", "nuit"]
+    assert list(grid["Date"]) == sorted(grid["Date"])
+    english = grid_frame(tiny_run, language=Language.EN)
+    assert list(english[english["Date"] == dt.date(2027, 1, 2)]["Period"]) == ["Saturday afternoon", "night"]
+
+
+def test_a_site_named_like_a_grid_heading_keeps_its_id():
+    """A site column headed "Fin" would read back as the period's end: its id tells it apart."""
+    rota = pd.DataFrame({"site_id": ["f", "m"], "site_name": ["Fin", "Période"]})
+    assert list(site_labels(rota).values()) == ["Fin (f)", "Période (m)"]
 
 
 def test_site_columns_are_sorted_as_a_french_reader_expects():
@@ -96,8 +136,8 @@ def test_site_columns_are_sorted_as_a_french_reader_expects():
 def test_semicolon_separator_and_decimal_comma_for_french_excel(tiny_run):
     files = render_csv(tiny_run, separator=";")
     header, first, *_ = read_csv(files[LONG_CSV], separator=";")
-    assert header[:4] == ["date", "period", "site_id", "radiologist_id"]
-    exams = first[header.index("expected_exams")]
+    assert header[:4] == ["Date", "Période", "Identifiant du site", "Identifiant du radiologue"]
+    exams = first[header.index("Examens attendus")]
     assert "," in exams and float(exams.replace(",", ".")) == float(rota_rows(tiny_run)[0]["expected_exams"])
     grid_header, *_ = read_csv(files[GRID_CSV], separator=";")
     assert "CHRU de Nancy (test)" in grid_header
@@ -112,7 +152,7 @@ def test_formula_names_come_out_inert_in_csv(hostile_run):
     cells = [value for row in body for value in row]
     assert '\'=HYPERLINK("x")' in cells and "'+33 Dr C" in cells
     long_header, *long_body = read_csv(files[LONG_CSV])
-    names = {row[long_header.index("radiologist_name")] for row in long_body}
+    names = {row[long_header.index("Radiologue")] for row in long_body}
     assert '\'=HYPERLINK("x")' in names and "'+33 Dr C" in names
     for table in ([header, *body], [long_header, *long_body]):
         for value in (v for row in table for v in row):
@@ -126,7 +166,7 @@ def test_negative_numbers_are_not_neutralised(tiny_run, tmp_path):
     rota.loc[0, "expected_exams"] = "-1.5"
     rota.to_csv(run / "rota.csv", index=False)
     header, first, *_ = read_csv(render_csv(run)[LONG_CSV])
-    assert first[header.index("expected_exams")] == "-1.5"
+    assert first[header.index("Examens attendus")] == "-1.5"
 
 
 def test_existing_files_are_kept_and_nothing_is_written_without_force(tiny_run, tmp_path):

@@ -1,11 +1,17 @@
 import dataclasses
 import datetime as dt
+import math
+import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
+from matplotlib.text import Text
 from typer.testing import CliRunner
 
 from pds_plan.cli.app import app
@@ -13,17 +19,29 @@ from pds_plan.domain.model import SITE_KINDS
 from pds_plan.errors import InputError
 from pds_plan.io.run_folder import load_run
 from pds_plan.io.scenario import load_scenario
+from pds_plan.outputs.language import Language, long_date, short_date
 from pds_plan.outputs.maps import (
     KIND_MARKERS,
     OTHER_MARKER,
     coverage_of,
+    marker_area_scale,
     parse_date,
     plot_coverage,
     short_name,
+    sites_frame,
     write_map,
 )
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
+LORRAINE = Path(__file__).parents[2] / "scenarios" / "lorraine-2027q1.toml"
+# Words of the English map that must not reach the French one (matched as whole words, case ignored).
+ENGLISH = (
+    "exams", "area", "expected", "over", "pools", "pool", "lines", "reader", "reader's", "busiest", "home",
+    "clinic", "other", "without", "site without", "PDS site", "night of", "day of", "actual", "assignment",
+    "most frequent", "pooling", "real", "synthetic", "radiologists", "volumes:", "boundaries", "administrative",
+    "cover", "out-of-hours", "imaging", "only", "the", "of", "per", "Jan", "Feb", "Mar", "January", "Monday",
+    "Tuesday", "Sunday",
+)  # fmt: skip
 
 
 runner = CliRunner()
@@ -56,6 +74,18 @@ def link_segments(ax) -> int:
     )
 
 
+def texts(ax) -> list[str]:
+    """Every string a reader sees: titles, legends (titles and entries), tick labels, annotations, once drawn."""
+    figure = ax.get_figure(root=True)
+    FigureCanvasAgg(figure).draw()
+    return [t.get_text() for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def english_words(strings: list[str]) -> set[str]:
+    text = " ".join(strings).replace("pools.csv", "")  # the scenario's file keeps its name
+    return {w for w in ENGLISH if re.search(rf"(?<![\w'-]){re.escape(w)}(?![\w'-])", text, re.IGNORECASE)}
+
+
 def test_map_is_in_lambert_93_metres_with_one_marker_per_site():
     scenario, ax = draw()
     xmin, xmax = ax.get_xlim()
@@ -67,7 +97,7 @@ def test_map_is_in_lambert_93_metres_with_one_marker_per_site():
     assert isinstance(ax.get_figure(), Figure)
     texts = " ".join(t.get_text() for t in ax.texts)
     assert "IGN – Admin Express COG 2018" in texts
-    assert "radiologists and volumes: synthetic" in texts
+    assert "radiologues et volumes : synthétiques" in texts
     assert "km" in texts  # the scale bar
     assert scenario.name in ax.get_title(loc="left")
 
@@ -95,7 +125,7 @@ def test_lines_are_drawn_for_a_run_on_a_night_with_pooling(tiny_run):
     day = next(d for d in sorted(set(rota["date"])) if coverage_of(scenario, rota, d).links)
     ax = plot_coverage(scenario, rota, day)
     assert link_segments(ax) >= 1
-    assert "actual assignment" in ax.get_title(loc="left")
+    assert "affectation réelle" in ax.get_title(loc="left")
 
 
 def test_unknown_date_is_bad_input(tiny_run):
@@ -181,7 +211,7 @@ def test_the_map_command_takes_a_french_date(tiny_run, tmp_path):
     out = tmp_path / "night.svg"
     result = runner.invoke(app, ["map", str(tiny_run), "--out", str(out), "--date", f"{day:%d/%m/%Y}"])
     assert result.exit_code == 0, result.output
-    assert f"{day:%d %B %Y}" in out.read_text(encoding="utf-8")  # the subtitle names that night
+    assert long_date(day, Language.FR) in out.read_text(encoding="utf-8")  # the subtitle names that night, in French
 
 
 def test_other_kinds_get_the_neutral_marker_and_their_labels_in_the_legend():
@@ -195,8 +225,8 @@ def test_other_kinds_get_the_neutral_marker_and_their_labels_in_the_legend():
     assert len(other) == 1 and len(other[0].get_offsets()) == 2
     assert KIND_MARKERS["other"] == OTHER_MARKER and OTHER_MARKER not in {KIND_MARKERS[k] for k in SITE_KINDS}
     legend = " | ".join(t.get_text() for legend in ax.findobj(Legend) for t in legend.get_texts())
-    assert "other: Foo, HIA (PDS site)" in legend
-    assert "CHU (PDS site)" in legend and "CH (PDS site)" not in legend  # verdun, the only CH, is now "other"
+    assert "autre : Foo, HIA (site PDS)" in legend
+    assert "CHU (site PDS)" in legend and "CH (site PDS)" not in legend  # verdun, the only CH, is now "other"
 
 
 @pytest.mark.parametrize("name", ["lorraine-2027q1", "pays-de-la-loire-2027q1", "picardie-2027q1"])
@@ -217,3 +247,121 @@ def test_the_map_shows_every_departement_of_the_region_whole(name):
         left, bottom, right, top = row.geometry.bounds
         assert xmin <= left and right <= xmax and ymin <= bottom and top <= ymax, row.code
     assert len(sites_frame(scenario)) == len(scenario.sites)
+
+
+def test_the_map_is_french_by_default_and_english_on_request(tiny_run):
+    scenario = load_scenario(TINY / "scenario.toml")
+    rota = load_run(tiny_run).rota
+    day = next(d for d in sorted(set(rota["date"])) if coverage_of(scenario, rota, d).links)
+    for ax in (plot_coverage(scenario), plot_coverage(scenario, rota), plot_coverage(scenario, rota, day)):
+        strings = texts(ax)
+        assert not english_words(strings), strings
+        joined = " | ".join(strings)
+        assert "permanence des soins" in joined and "site PDS" in joined and " examens" in joined
+        assert "Contours administratifs" in joined and "km" in joined
+    horizon = " | ".join(texts(plot_coverage(scenario, rota)))
+    assert f"{short_date(scenario.start, Language.FR)} – {short_date(scenario.end, Language.FR)}" in horizon
+    assert "janv." in horizon  # Babel's month, not strftime's English "Jan"
+    joined = " | ".join(texts(plot_coverage(scenario, rota, day)))
+    assert "Mutualisations" in joined and f"nuit du {long_date(dt.date.fromisoformat(day), Language.FR)}" in joined
+    english = " | ".join(texts(plot_coverage(scenario, rota, day, language=Language.EN)))
+    for word in ("PDS site", "exams", "Pools", "night of", "Administrative boundaries", "synthetic"):
+        assert word in english
+    assert "site PDS" not in english and "examens" not in english
+    assert long_date(dt.date.fromisoformat(day), Language.EN) in english  # "Tuesday 5 January 2027"
+
+
+def test_the_map_command_takes_the_language(tiny_run, tmp_path):
+    out = tmp_path / "map.svg"
+    result = runner.invoke(app, ["map", str(tiny_run), "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "(PDS site)" in out.read_text(encoding="utf-8")
+    result = runner.invoke(app, ["map", str(tiny_run), "--out", str(tmp_path / "fr.svg")])
+    assert result.exit_code == 0, result.output
+    svg = (tmp_path / "fr.svg").read_text(encoding="utf-8")
+    assert "(site PDS)" in svg and "(PDS site)" not in svg
+    result = runner.invoke(app, ["map", str(tiny_run), "--out", str(tmp_path / "de.svg"), "--lang", "de"])
+    assert result.exit_code == 2 and not (tmp_path / "de.svg").exists()
+
+
+def test_long_legend_labels_are_wrapped_whole_not_cut():
+    scenario = load_scenario(LORRAINE)
+    labels = ["Hôpital d'instruction des armées", "ESPIC", "Centre de lutte contre le cancer", "HIA"]
+    sites = tuple(
+        dataclasses.replace(s, kind="other", kind_label=labels[n % len(labels)]) if s.kind == "CH" else s
+        for n, s in enumerate(scenario.sites)
+    )
+    scenario = dataclasses.replace(scenario, sites=sites)
+    pds = [s.site_id for s in scenario.pds_sites]
+    radiologist = scenario.radiologists[0].radiologist_id
+    big = "+".join(pds[:7])  # one pool of seven sites: about 70 characters of town names
+    rota = pd.DataFrame(
+        {
+            "date": scenario.start.isoformat(),
+            "period": "night",
+            "site_id": pds,
+            "radiologist_id": radiologist,
+            "pool_id": [big if s in pds[:7] else s for s in pds],
+        }
+    )
+    ax = plot_coverage(scenario, rota)
+    entries = [t.get_text() for legend in ax.findobj(Legend) for t in legend.get_texts()]
+    assert not [e for e in entries if "…" in e]
+    flat = [" ".join(e.split()) for e in entries]
+    names = {s.site_id: short_name(s, scenario.sites) for s in scenario.sites}
+    assert " + ".join(names[s] for s in sorted(pds[:7])) in flat or " + ".join(names[s] for s in pds[:7]) in flat
+    assert any(e.startswith("autre : ") and all(label in e for label in labels) for e in flat)
+    assert max(len(line) for e in entries for line in e.split("\n")) <= 40  # wrapped, not one long line
+    assert any("\n" in e for e in entries)
+
+
+def marker_pixels(marker: str, size: float) -> int:
+    """Dark pixels of one marker of scatter size `size` drawn alone, 10 pixels per point."""
+    figure = Figure(figsize=(2, 2), dpi=720)
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.scatter([0], [0], s=[size], marker=marker, c="black", linewidths=0, antialiased=False)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    image = np.asarray(canvas.buffer_rgba())[:, :, 0]
+    return int((image < 128).sum())
+
+
+def test_markers_of_every_shape_cover_the_same_area_for_the_same_size():
+    size = 400.0  # points², a busy site
+    circle = marker_pixels("o", size)
+    assert circle == pytest.approx(math.pi / 4 * size * 100, rel=0.02)  # 100 pixels per point²
+    for marker in {*KIND_MARKERS.values(), OTHER_MARKER} - {"o"}:
+        assert marker_pixels(marker, size) != pytest.approx(circle, rel=0.1)  # unscaled, the shapes differ
+        assert marker_pixels(marker, size * marker_area_scale(marker)) == pytest.approx(circle, rel=0.02), marker
+    assert marker_area_scale("s") == pytest.approx(math.pi / 4, rel=0.005)
+
+
+def test_sites_of_the_same_exams_get_the_same_area_whatever_their_kind():
+    # A CHU square once looked 27 % bigger than a CH circle of the same exams: the drawn area (marker path area
+    # times the collection's size) must be one affine function of the exams for every kind.
+    scenario = load_scenario(LORRAINE)
+    ax = plot_coverage(scenario)
+    exams = dict(zip(sites_frame(scenario)["site_id"], sites_frame(scenario)["exams"], strict=True))
+    pds = {s.site_id: s for s in scenario.pds_sites}
+    points: list[tuple[float, float, str]] = []
+    for collection in ax.collections:
+        gid = collection.get_gid() or ""
+        if not gid.startswith("sites-pds-"):
+            continue
+        (path,) = collection.get_paths()
+        area = sum(
+            abs(float((p[:-1, 0] * p[1:, 1] - p[1:, 0] * p[:-1, 1]).sum())) / 2
+            for p in path.to_polygons(closed_only=True)
+        )
+        kind = gid.removeprefix("sites-pds-")
+        chosen = sorted((s for s in pds.values() if s.kind == kind), key=lambda s: -exams[s.site_id])
+        for site, size in zip(chosen, collection.get_sizes(), strict=True):
+            points.append((exams[site.site_id], area * float(size), kind))
+    kinds = {kind for _, _, kind in points}
+    assert {"CHU", "CH"} <= kinds and len(kinds) >= 3
+    x = np.array([p[0] for p in points])
+    y = np.array([p[1] for p in points])
+    slope, intercept = np.polyfit(x, y, 1)
+    assert slope > 0
+    assert np.abs(y - (slope * x + intercept)).max() < 0.01 * y.max()

@@ -20,9 +20,11 @@ import pytest
 
 from pds_plan import load_scenario
 from pds_plan.domain.run import RunSettings
+from pds_plan.io.rota import load_rota
 from pds_plan.io.run_store import write_run
 from pds_plan.io.spreadsheet import csv_text
 from pds_plan.outputs.exports import GRID_CSV, LONG_CSV, XLSX_FILE, export_run
+from pds_plan.outputs.language import Language
 from pds_plan.runs.pipeline import plan
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
@@ -148,6 +150,26 @@ def test_the_exports_leave_no_formula_in_calc(hostile_run, tmp_path):
     files = [tmp_path / "exports" / name for name in (LONG_CSV, GRID_CSV, XLSX_FILE)]
     for name, book in open_in_calc(files, tmp_path).items():
         assert_names_inert_and_visible(name, book)
+
+
+@pytest.mark.parametrize(
+    ("language", "sheets", "words"),
+    [
+        (Language.FR, ["Synthèse", "janvier 2027", "Planning"], {"Période", "samedi après-midi", "Écart à la borne"}),
+        (Language.EN, ["Summary", "January 2027", "Rota"], {"Period", "Saturday afternoon", "Gap to the bound"}),
+    ],
+)
+def test_the_workbook_keeps_its_language_in_calc_and_reads_back(hostile_run, tmp_path, language, sheets, words):
+    """Sheet names with accents and spaces, headings and period names as Calc saves them again; and the workbook
+    Calc saved still reads back to the rota (dates stay dates through the locale code of their format)."""
+    export_run(hostile_run, tmp_path / "exports", ["xlsx"], language=language)
+    books = open_in_calc([tmp_path / "exports" / XLSX_FILE], tmp_path)
+    book = books[XLSX_FILE]
+    assert book.sheetnames == sheets
+    assert words <= text_cells(book)
+    scenario = load_scenario(hostile_run.parent / "scenario" / "scenario.toml")
+    saved = tmp_path / "converted-0" / XLSX_FILE
+    assert sorted(load_rota(saved, scenario)) == sorted(load_rota(hostile_run / "rota.csv", scenario))
 
 
 def test_the_run_folder_csvs_leave_no_formula_in_calc(hostile_run, tmp_path):
