@@ -47,9 +47,6 @@ from pds_plan.io.tables import (
     iter_row_errors,
     load_table,
     normalise_column,
-    read_raw_table,
-    required_columns,
-    restored,
     sniff_separator,
 )
 
@@ -230,51 +227,13 @@ def _table_problems(path: Path, findings: Findings) -> tuple[list[Problem], froz
 
 
 def _load_table(path: Path, schema: type[RowT], findings: Findings) -> LoadedTable[RowT]:
-    """`load_table`, with the export's headings for people ("Période", "Début") read as the columns they stand for.
-
-    A file headed by the column ids goes to `load_table` itself; for the others its checks are repeated here, since
-    it reads columns by id only (io/tables.py). A problem names the column as the file heads it.
-    """
-    name = display_path(path)
+    """`load_table`, with the export's headings for people ("Période", "Début") read as the columns they stand for;
+    a problem names the column as the file heads it."""
     try:
-        table = restored(read_raw_table(path))
-    except ValueError:  # UnreadableRow too: load_table reports it
-        return load_table(path, schema, findings)
-    ids = tuple(column_id(c) for c in table.columns)
-    if ids == table.columns:
-        return load_table(path, schema, findings)
-    heading = dict(zip(ids, _grid_header(path), strict=False))
-    missing = [c for c in required_columns(schema) if c not in ids]
-    duplicates = sorted({heading[c] for c in ids if ids.count(c) > 1 and c})
-    if missing:
-        listed = ", ".join(f"'{c}'" for c in missing)
-        expected = ", ".join(schema.model_fields)
-        findings.errors.append(Problem(name, f"missing column(s) {listed}; expected columns: {expected}", row=1))
-    elif duplicates:
-        findings.errors.append(Problem(name, f"column(s) {', '.join(duplicates)} appear more than once", row=1))
-    elif not table.rows:
-        findings.errors.append(Problem(name, "has a header but no rows"))
-    if missing or duplicates or not table.rows:
-        return LoadedTable([], failed=True)
-    renamed = dict(zip(table.columns, ids, strict=True))
-    raw = tuple((line, {renamed[c]: v for c, v in values.items()}) for line, values in table.rows)
-    known = set(schema.model_fields)
-    rows: list[tuple[int, RowT]] = []
-    for line, values in raw:
-        if line in table.overlong:  # its values are shifted: checking them would only add false errors
-            message = (
-                f"more values than the header has columns ({len(ids)}); a decimal comma or a list in a "
-                "comma-separated file must be quoted, or use ';' as separator"
-            )
-            findings.errors.append(Problem(name, message, row=line))
-            continue
-        present = {k: v for k, v in values.items() if k in known and (v != "" or schema.model_fields[k].is_required())}
-        try:
-            rows.append((line, schema.model_validate(present)))
-        except ValidationError as error:
-            for column, message in iter_row_errors(error):
-                findings.errors.append(Problem(name, message, row=line, column=heading.get(column or "", column)))
-    return LoadedTable(rows, raw)
+        headings: list[str] | None = _grid_header(path)
+    except (OSError, ValueError, StopIteration):
+        headings = None  # load_table reports an unreadable or empty file
+    return load_table(path, schema, findings, column_id=column_id, headings=headings)
 
 
 # --- long form ---------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar
@@ -256,11 +256,20 @@ class LoadedTable(Generic[RowT]):
         return {values.get(column, "").strip() for _, values in self.raw}
 
 
-def load_table(path: Path, schema: type[RowT], findings: Findings, allow_empty: bool = False) -> LoadedTable[RowT]:
+def load_table(
+    path: Path,
+    schema: type[RowT],
+    findings: Findings,
+    allow_empty: bool = False,
+    column_id: Callable[[str], str] | None = None,
+    headings: Sequence[str] | None = None,
+) -> LoadedTable[RowT]:
     """Rows of a CSV file that pass its schema, with their line numbers; every problem goes to `findings`.
 
     Text the tool quoted against spreadsheet formulas (io/spreadsheet.py) is restored first, so that a rota or pools
-    file it wrote reads back with the names and ids of the scenario.
+    file it wrote reads back with the names and ids of the scenario. `column_id` reads headings written for people
+    ("Période") as the columns they stand for; `headings`, the header as the file writes it, names a problem's
+    column as the reader sees it.
     """
     name = display_path(path)
     try:
@@ -271,6 +280,13 @@ def load_table(path: Path, schema: type[RowT], findings: Findings, allow_empty: 
     except ValueError as error:
         findings.errors.append(Problem(name, str(error)))
         return LoadedTable([], failed=True)
+    shown: dict[str, str] = {}
+    if column_id is not None:
+        ids = tuple(column_id(c) for c in table.columns)
+        shown = dict(zip(ids, headings or table.columns, strict=False))
+        renamed = dict(zip(table.columns, ids, strict=True))
+        as_ids = tuple((line, {renamed[c]: v for c, v in values.items()}) for line, values in table.rows)
+        table = replace(table, columns=ids, rows=as_ids)
     missing = [c for c in required_columns(schema) if c not in table.columns]
     if missing:
         listed = ", ".join(f"'{c}'" for c in missing)
@@ -282,7 +298,7 @@ def load_table(path: Path, schema: type[RowT], findings: Findings, allow_empty: 
             )
         )
         return LoadedTable([], failed=True)
-    duplicates = sorted({c for c in table.columns if table.columns.count(c) > 1 and c})
+    duplicates = sorted({shown.get(c, c) for c in table.columns if table.columns.count(c) > 1 and c})
     if duplicates:
         findings.errors.append(Problem(name, f"column(s) {', '.join(duplicates)} appear more than once", row=1))
         return LoadedTable([], failed=True)
@@ -309,5 +325,5 @@ def load_table(path: Path, schema: type[RowT], findings: Findings, allow_empty: 
             rows.append((line, schema.model_validate(present)))
         except ValidationError as error:
             for column, message in iter_row_errors(error):
-                findings.errors.append(Problem(name, message, row=line, column=column))
+                findings.errors.append(Problem(name, message, row=line, column=shown.get(column or "", column)))
     return LoadedTable(rows, table.rows)
