@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 from PIL import ImageChops
@@ -195,7 +196,6 @@ STRINGS: dict[Language, dict[str, str]] = {
         "radiologists_note": "Une période couvrant plusieurs sites compte pour une astreinte.",
         "footer": "Produit par pds-plan à partir du dossier {run}. Fond de carte : IGN – Admin Express COG 2018 "
         "(Licence Ouverte / Etalab).",
-        "months": "janvier,février,mars,avril,mai,juin,juillet,août,septembre,octobre,novembre,décembre",
         "status.OPTIMAL": "Optimal",
         "status.FEASIBLE": "Solution trouvée",
         "status.UNKNOWN": "Aucune solution prouvée",
@@ -349,7 +349,6 @@ STRINGS: dict[Language, dict[str, str]] = {
         "radiologists_note": "A period covering several sites counts as one duty.",
         "footer": "Made by pds-plan from the run folder {run}. Base map: IGN – Admin Express COG 2018 "
         "(Licence Ouverte / Etalab).",
-        "months": "January,February,March,April,May,June,July,August,September,October,November,December",
         "status.OPTIMAL": "Optimal",
         "status.FEASIBLE": "Solution found",
         "status.UNKNOWN": "No proven solution",
@@ -505,12 +504,10 @@ class Formatter:
         number = _float(value)
         if number is None:
             return "–"
-        text = f"{number:,.{digits}f}"
-        if text.startswith("-") and float(text.replace(",", "")) == 0:
-            text = text[1:]  # "-0.0" reads like a loss where there is none
-        if self.language is Language.FR:
-            text = text.replace(",", "\u202f").replace(".", ",")
-        return text.replace("-", MINUS)
+        if round(number, digits) == 0:
+            number = 0.0  # "-0.0" reads like a loss where there is none
+        # Babel's separators (a narrow no-break space and a decimal comma in French); a true minus sign.
+        return format_decimal(number, format=_digits_pattern(digits), locale=self.language.locale).replace("-", MINUS)
 
     def signed(self, value: Any, digits: int = 0) -> str:
         """With a + in front of a positive number: for differences, where the sign is the point."""
@@ -545,14 +542,17 @@ class Formatter:
         return format_date(day, format="LLLL yyyy", locale=self.language.locale).capitalize()
 
     def date(self, day: dt.date) -> str:
-        month = self.text["months"].split(",")[day.month - 1]
-        if self.language is Language.FR:
-            return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
-        return f"{day.day} {month} {day.year}"
+        """ "1er janvier 2027", "1 January 2027": Babel's month names, and the French ordinal of the first."""
+        text = format_date(day, format="d MMMM y", locale=self.language.locale)
+        return "1er" + text[1:] if self.language is Language.FR and day.day == 1 else text
 
     def say(self, key: str, **fields: str) -> str:
         """The text of `key`, escaped, with `fields` (already HTML) put in."""
         return html.escape(self.text[key]).format(**fields)
+
+
+def _digits_pattern(digits: int) -> str:
+    return "#,##0" + ("." + "0" * digits if digits else "")
 
 
 def _float(value: Any) -> float | None:
