@@ -60,6 +60,7 @@ from synthetic_region import (
     draw_radiologists,
     draw_volumes,
     km,
+    scenario_toml,
     write_region_files,
 )
 
@@ -250,20 +251,12 @@ def generate_one(
         f"# SYNTHETIC region written by bench/national_set.py (seed {seed}, scale {scale:g}): no real site, no real\n"
         f"# person. Only the boundaries of its départements ({', '.join(codes)}) are real, used to place the sites:\n"
         "# IGN Admin Express COG 2018 (Licence Ouverte / Etalab), via github.com/gregoiredavid/france-geojson.\n"
-        "[scenario]\n"
-        f'name = "synthetic-{folder}-seed{seed}"\n'
-        f'description = "{label} (synthetic): {len(sites)} sites, {len(radiologists)} radiologists"\n'
-        f"start = {start.isoformat()}\n"
-        f"end = {end.isoformat()}\n"
-        "\n[data]\n"
-        'sites = "sites.csv"\n'
-        'radiologists = "radiologists.csv"\n'
-        'availability = "availability.csv"\n'
-        'volumes = "volumes.csv"\n'
-        "\n[rules]\n"
-        "max_sites_per_radiologist = 3\n"
-        "min_rest_hours = 11\n"
-        "max_block_hours = 24\n",
+        + scenario_toml(
+            f"synthetic-{folder}-seed{seed}",
+            start,
+            end,
+            f'description = "{label} (synthetic): {len(sites)} sites, {len(radiologists)} radiologists"\n',
+        ),
         encoding="utf-8",
     )
     return toml, len(sites), len(radiologists)

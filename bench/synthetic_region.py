@@ -294,6 +294,25 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
         writer.writerows(rows)
 
 
+def scenario_toml(name: str, start: dt.date, end: dt.date, extra: str = "") -> str:
+    """The scenario file of a region written by these generators (after its header comment); `extra` goes into
+    [scenario] after the name."""
+    return (
+        "[scenario]\n"
+        f'name = "{name}"\n' + extra + f"start = {start.isoformat()}\n"
+        f"end = {end.isoformat()}\n"
+        "\n[data]\n"
+        'sites = "sites.csv"\n'
+        'radiologists = "radiologists.csv"\n'
+        'availability = "availability.csv"\n'
+        'volumes = "volumes.csv"\n'
+        "\n[rules]\n"
+        "max_sites_per_radiologist = 3\n"
+        "min_rest_hours = 11\n"
+        "max_block_hours = 24\n"
+    )
+
+
 def write_region_files(out: Path, sites: list, radiologists: list, availability: list, volumes: list) -> None:
     """The four CSV files of a region, in the input contract (also used by bench/national_set.py)."""
     write_csv(
@@ -334,19 +353,7 @@ def generate_region(
     toml = out / "scenario.toml"
     toml.write_text(
         f"# SYNTHETIC region written by bench/synthetic_region.py (seed {seed}): no real site or person.\n"
-        "[scenario]\n"
-        f'name = "{name}"\n'
-        f"start = {start.isoformat()}\n"
-        f"end = {end.isoformat()}\n"
-        "\n[data]\n"
-        'sites = "sites.csv"\n'
-        'radiologists = "radiologists.csv"\n'
-        'availability = "availability.csv"\n'
-        'volumes = "volumes.csv"\n'
-        "\n[rules]\n"
-        "max_sites_per_radiologist = 3\n"
-        "min_rest_hours = 11\n"
-        "max_block_hours = 24\n",
+        + scenario_toml(name, start, end),
         encoding="utf-8",
     )
     return toml
