@@ -9,8 +9,14 @@ What the run folder holds is used as it is (map.png, plot_*.png, the `pds-plan a
 is drawn in memory with `pds_plan.outputs.maps` / `plots`, and missing analysis files leave a line saying to run
 `pds-plan analyse` instead of failing, since a report of the rota alone is still worth reading.
 
-Every value that comes from the input files (names, ids, messages) goes through `html.escape`: a radiologist's name
-is text typed by someone, and must never become markup in the reader's browser.
+This module prepares the data: numbers and dates worded for the reader's language (`Formatter`, by Babel), the
+key figures (`Kpi`), the scenario's facts (`Facts`), the tables as rows of plain values (`Table`, `Cell`). The
+markup is in the Jinja2 templates beside it (`templates/report.html.j2`, `templates/macros.html.j2`,
+`templates/report.css`), rendered with autoescape on: every value that comes from the input files (names, ids,
+notes, messages) reaches the page as plain text and is escaped there, since a radiologist's name is text typed by
+someone and must never become markup in the reader's browser. Only `markupsafe.Markup` passes as it is: the
+sentences `Formatter.say` fills (the text is escaped, and so is every field that is not itself Markup), the pieces
+the macros build, and the image data URIs (see `_data_uri`).
 """
 
 from __future__ import annotations
@@ -18,10 +24,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
-import html
 import io
 import math
-import re
 import struct
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +35,8 @@ from typing import Any
 import pandas as pd
 from babel.dates import format_date
 from babel.numbers import format_decimal
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 from PIL import ImageChops
@@ -61,10 +67,12 @@ DEFAULT_TARGET_MINUTES = 30.0
 PORTRAIT_PLOTS = (PlotKind.WORKLOAD, PlotKind.FAIRNESS)  # as `write_plot` draws them
 MINUS = "\u2212"  # the typographic minus: as wide as a digit, so that signed columns line up
 SIDEWAYS_COLUMNS, SIDEWAYS_ROWS = 8, 8  # a generic table wider and shorter than this is shown turned
+TEMPLATES = "templates"  # beside this module, shipped in the package: report.html.j2, macros.html.j2, report.css
+PAGE_TEMPLATE, MACROS_TEMPLATE = "report.html.j2", "macros.html.j2"
 
 
-# Every piece of text the report shows, one dict per language. Values are plain text (escaped when written);
-# `{name}` fields are filled with already-escaped HTML.
+# Every piece of text the report shows, one dict per language. Values are plain text (the templates escape them);
+# `{name}` fields are filled by `Formatter.say`, which escapes them too unless they are Markup.
 STRINGS: dict[Language, dict[str, str]] = {
     Language.FR: {
         "eyebrow": "Permanence des soins en radiologie · rapport de planification",
@@ -375,115 +383,37 @@ STRINGS: dict[Language, dict[str, str]] = {
     },
 }
 
-CSS = """
-@page { size: A4; margin: 14mm 13mm 16mm; }
-:root {
-  --ink: #1b2330; --muted: #5d6778; --line: #d8dde6; --soft: #f4f6f9; --accent: #1f4e79;
-  --ok: #1c7c3a; --bad: #b42318; --warn: #9a5b00;
-}
-* { box-sizing: border-box; }
-html { -webkit-text-size-adjust: 100%; }
-body {
-  margin: 0 auto; max-width: 1060px; padding: 36px 44px 48px; color: var(--ink); background: #fff;
-  font: 14px/1.45 "Liberation Sans", "Helvetica Neue", Helvetica, Arial, "DejaVu Sans", sans-serif;
-}
-header { border-bottom: 3px solid var(--accent); padding-bottom: 14px; margin-bottom: 22px; }
-.eyebrow { color: var(--accent); font-size: 12px; font-weight: 700; letter-spacing: .06em; text-transform: uppercase; }
-h1 { font-size: 30px; line-height: 1.15; margin: 6px 0 4px; }
-.period { font-size: 17px; margin: 0; }
-.meta { color: var(--muted); font-size: 12px; margin: 6px 0 0; }
-h2 {
-  font-size: 19px; margin: 30px 0 12px; padding-bottom: 4px; border-bottom: 1px solid var(--line); color: var(--accent);
-}
-h3 { font-size: 15px; margin: 18px 0 8px; }
-.facts { display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; margin: 0; }
-.facts div { background: var(--soft); border-radius: 6px; padding: 10px 14px; }
-.facts dt { color: var(--muted); font-size: 12px; }
-.facts dd { margin: 2px 0 0; font-size: 22px; font-weight: 700; font-variant-numeric: tabular-nums; }
-.facts dd small { display: block; font-size: 11.5px; font-weight: 400; color: var(--muted); }
-.kpis { display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; }
-.kpi {
-  border: 1px solid var(--line); border-left: 4px solid var(--accent); border-radius: 6px; padding: 10px 12px;
-  break-inside: avoid;
-}
-.kpi.ok { border-left-color: var(--ok); }
-.kpi.bad { border-left-color: var(--bad); }
-.kpi.warn { border-left-color: var(--warn); }
-.kpi.none { border-left-color: var(--line); }
-.kpi .label {
-  color: var(--muted); font-size: 11.5px; font-weight: 700; letter-spacing: .03em; text-transform: uppercase;
-}
-.kpi .value { font-size: 23px; font-weight: 700; margin: 3px 0 2px; font-variant-numeric: tabular-nums; }
-.kpi.ok .value { color: var(--ok); }
-.kpi.bad .value { color: var(--bad); }
-.kpi.none .value { color: var(--muted); font-size: 17px; }
-.kpi .detail { color: var(--muted); font-size: 12px; }
-.note {
-  background: #fff8e6; border-left: 4px solid var(--warn); padding: 8px 12px; margin: 12px 0; font-size: 13px;
-  break-inside: avoid;
-}
-code { font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; font-size: .92em; background: var(--soft);
-  padding: 1px 4px; border-radius: 3px; }
-.columns { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; align-items: start; }
-table { border-collapse: collapse; width: 100%; font-size: 12.5px; font-variant-numeric: tabular-nums; }
-caption { caption-side: bottom; text-align: left; color: var(--muted); font-size: 12px; padding-top: 6px; }
-th, td { padding: 4px 8px; vertical-align: top; }
-thead th {
-  text-align: left; border-bottom: 2px solid var(--ink); font-size: 11.5px; color: var(--muted); font-weight: 700;
-}
-tbody tr:nth-child(even) { background: var(--soft); }
-tbody td { border-bottom: 1px solid #eceff4; }
-tfoot td { border-top: 2px solid var(--ink); font-weight: 700; }
-.num { text-align: right; white-space: nowrap; }
-thead th.num { text-align: right; }
-td .id { display: block; color: var(--muted); font-size: 11px; }
-table.people td:nth-child(-n+3) { white-space: nowrap; }
-table.people td:first-child { color: var(--muted); font-size: 11.5px; }
-table.facts-table th { text-align: left; font-weight: 400; color: var(--muted); width: 45%; }
-table.facts-table td { font-weight: 700; }
-table.facts-table tbody tr:nth-child(even) { background: none; }
-ul.messages { font-size: 12.5px; padding-left: 20px; }
-.wide { overflow-x: auto; }
-table.sideways tbody th { text-align: left; font-weight: 400; color: var(--muted); white-space: nowrap; }
-table.sideways thead th { text-align: right; }
-table.sideways thead th:first-child { text-align: left; }
-.nowrap { white-space: nowrap; }
-.pass { color: var(--ok); font-weight: 700; }
-.fail { color: var(--bad); font-weight: 700; }
-figure { margin: 0 0 26px; break-inside: avoid; }
-figure img { display: block; margin: 0 auto; max-width: 100%; height: auto; border: 1px solid var(--line); }
-figure img.portrait { max-width: min(100%, 760px); }
-figcaption { color: var(--muted); font-size: 12.5px; margin-top: 6px; text-align: center; }
-.missing {
-  border: 1px dashed var(--line); color: var(--muted); padding: 24px; text-align: center; font-size: 13px;
-}
-footer {
-  margin-top: 36px; padding-top: 10px; border-top: 1px solid var(--line); color: var(--muted); font-size: 11.5px;
-}
-@media screen and (max-width: 820px) {
-  .facts, .kpis { grid-template-columns: repeat(2, 1fr); }
-  .columns { grid-template-columns: 1fr; }
-}
-@media print {
-  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  body { max-width: none; padding: 0; font-size: 9.5pt; }
-  h1 { font-size: 21pt; }
-  h2 { font-size: 13.5pt; margin-top: 18pt; break-after: avoid; }
-  .facts, .kpis { grid-template-columns: repeat(4, 1fr); gap: 6pt; }
-  .kpi .value, .facts dd { font-size: 15pt; }
-  table { font-size: 7.5pt; }
-  /* Every column on the page: headers and names wrap rather than push the last columns off the paper. */
-  th, td { padding: 2px 3px; }
-  thead th, thead th.num, table.people td:nth-child(-n+3) { white-space: normal; }
-  .wide { overflow: visible; }
-  thead { display: table-header-group; }
-  tr { break-inside: avoid; }
-  section.figure-page { break-before: page; }
-  .columns { grid-template-columns: 1.2fr 1fr; gap: 14pt; }
-  figure img, figure img.portrait { width: auto; height: auto; max-width: 100%; max-height: 236mm; }
-  footer { break-inside: avoid; }
-}
-"""
+
+# ----------------------------------------------------------------------------------------------------- templates
+
+
+@functools.cache
+def environment() -> Environment:
+    """The report's templates, from the package (`templates/`, shipped in the wheel)."""
+    return Environment(
+        loader=PackageLoader("pds_plan.outputs", TEMPLATES),
+        # Every template here is HTML, or CSS put into the page's <style> (which holds no expression).
+        autoescape=select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True, default=True),
+        undefined=StrictUndefined,  # a value the code forgot to give is an error, not an empty string
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _macros() -> Any:
+    """The macros of `macros.html.j2` (code, nowrap, cell, table, figure), callable from here: each returns Markup
+    with its arguments escaped."""
+    return environment().get_template(MACROS_TEMPLATE).module
+
+
+def _code(value: Any) -> Markup:
+    return Markup(_macros().code(value))
+
+
+def _nowrap(value: str) -> Markup:
+    """A figure kept on one line: browsers may break a line after the sign of "+€60,024"."""
+    return Markup(_macros().nowrap(value))
 
 
 # ------------------------------------------------------------------------------------------------------ numbers
@@ -546,9 +476,11 @@ class Formatter:
         text = format_date(day, format="d MMMM y", locale=self.language.locale)
         return "1er" + text[1:] if self.language is Language.FR and day.day == 1 else text
 
-    def say(self, key: str, **fields: str) -> str:
-        """The text of `key`, escaped, with `fields` (already HTML) put in."""
-        return html.escape(self.text[key]).format(**fields)
+    def say(self, key: str, **fields: str) -> Markup:
+        """The sentence `key` with `fields` put in, as Markup: the text is escaped and so is every field, by
+        markupsafe as the templates' autoescape would, except the fields that are Markup themselves (a `<code>`
+        or a `nowrap` of the macros, another sentence)."""
+        return Markup.escape(self.text[key]).format(**fields)
 
 
 def _digits_pattern(digits: int) -> str:
@@ -565,8 +497,8 @@ def _float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def language_of(lang: Language | str) -> Language:
@@ -648,7 +580,7 @@ def names_of(run: RunFolder, scenario: Scenario | None) -> Names:
 @dataclass(frozen=True)
 class Picture:
     png: bytes | None
-    why_missing: str = ""
+    why_missing: str = ""  # plain text, or a sentence (Markup)
 
     @property
     def portrait(self) -> bool:
@@ -692,23 +624,23 @@ def _render_plot(
     kind: PlotKind, run: RunFolder, scenario: Scenario | None, text: Formatter, month: str | None = None
 ) -> Picture:
     if kind is PlotKind.FAIRNESS and scenario is None:
-        return Picture(None, text.say("needs_scenario"))
+        return Picture(None, text.text["needs_scenario"])
     figure = Figure(figsize=A4_PORTRAIT if kind in PORTRAIT_PLOTS else A4_LANDSCAPE, layout="constrained")
     try:
         draw_plot(kind, run, figure.add_subplot(), month, language=text.language)
     except (PdsPlanError, ValueError, KeyError) as error:
         # A figure that cannot be drawn costs the reader one picture, not the whole report.
-        return Picture(None, _e(_first_line(error)))
+        return Picture(None, _first_line(error))
     return Picture(figure_bytes(figure, "png"))
 
 
 def _render_map(run: RunFolder, scenario: Scenario | None, text: Formatter) -> Picture:
     if scenario is None:
-        return Picture(None, text.say("needs_scenario"))
+        return Picture(None, text.text["needs_scenario"])
     try:
         return Picture(render_map(scenario, "png", rota=run.rota, language=text.language))
     except (PdsPlanError, ValueError, KeyError, OSError) as error:
-        return Picture(None, _e(_first_line(error)))
+        return Picture(None, _first_line(error))
 
 
 def _first_line(error: Exception) -> str:
@@ -728,16 +660,30 @@ def images_of(run: RunFolder, scenario: Scenario | None, text: Formatter) -> dic
     return {name: Picture(trimmed(p.png)) if p.png else p for name, p in found.items()}
 
 
-def _figure_html(image: Picture, caption: str, alt: str, text: Formatter) -> str:
+@dataclass(frozen=True)
+class Shown:
+    """A figure as the page shows it, in a section of its own: the picture, or why it is missing."""
+
+    caption: str
+    alt: str
+    src: Markup | None  # the PNG as a data URI
+    size: tuple[int, int] | None
+    portrait: bool
+    missing: Markup  # the sentence shown instead of a missing picture
+    heading: str = ""  # the section's title, if any
+    page: bool = False  # printed on a page of its own
+
+
+def _data_uri(png: bytes) -> Markup:
+    # Marked safe: built here from the PNG bytes, it holds only "data:image/png;base64," and the base64 alphabet
+    # (A-Z a-z 0-9 + / =), none of which autoescape would change; nothing from an input file is in it.
+    return Markup("data:image/png;base64," + base64.b64encode(png).decode("ascii"))
+
+
+def shown(image: Picture, caption: str, alt: str, text: Formatter, heading: str = "", page: bool = False) -> Shown:
     if image.png is None:
-        body = f'<div class="missing">{text.say("figure_missing", why=image.why_missing)}</div>'
-    else:
-        size = png_size(image.png)
-        dimensions = f' width="{size[0]}" height="{size[1]}"' if size else ""
-        portrait = ' class="portrait"' if image.portrait else ""
-        encoded = base64.b64encode(image.png).decode("ascii")
-        body = f'<img{portrait}{dimensions} alt="{_e(alt)}" src="data:image/png;base64,{encoded}">'
-    return f"<figure>{body}<figcaption>{_e(caption)}</figcaption></figure>"
+        return Shown(caption, alt, None, None, False, text.say("figure_missing", why=image.why_missing), heading, page)
+    return Shown(caption, alt, _data_uri(image.png), png_size(image.png), image.portrait, Markup(), heading, page)
 
 
 # --------------------------------------------------------------------------------------------------------- tables
@@ -749,37 +695,42 @@ class Column:
     numeric: bool = True
 
 
-def _table(
-    columns: Sequence[Column],
-    rows: Sequence[Sequence[str]],
-    foot: Sequence[str] | None = None,
-    caption: str = "",
-    css: str = "",
-    header: bool = True,
-) -> str:
-    """An HTML table; cells are HTML already (escape data with `_e` before)."""
+@dataclass(frozen=True)
+class Cell:
+    """A table cell of plain values (the template escapes them): a name with its id below it, a short name with
+    the long one as its title, or a text with a code after it. A cell that is only text is a str."""
 
-    def cells(values: Sequence[str], tag: str) -> str:
-        return "".join(
-            f'<{tag} class="num">{v}</{tag}>' if c.numeric else f"<{tag}>{v}</{tag}>"
-            for c, v in zip(columns, values, strict=True)
-        )
-
-    head = f"<thead><tr>{cells([_e(c.title) for c in columns], 'th')}</tr></thead>" if header else ""
-    body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in rows)
-    tail = f"<tfoot><tr>{cells(foot, 'td')}</tr></tfoot>" if foot else ""
-    caption_html = f"<caption>{_e(caption)}</caption>" if caption else ""
-    classes = f' class="{css}"' if css else ""
-    return f"<table{classes}>{caption_html}{head}<tbody>{body}</tbody>{tail}</table>"
+    text: str
+    id: str = ""
+    title: str = ""
+    code: str = ""
 
 
-def _named(identifier: Any, names: Mapping[str, str]) -> str:
+@dataclass(frozen=True)
+class Table:
+    """A table as rows of values (str or Cell), one per column; `sideways`: shown turned, a row per column."""
+
+    columns: Sequence[Column]
+    rows: Sequence[Sequence[str | Cell]]
+    foot: Sequence[str | Cell] | None = None
+    caption: str = ""
+    css: str = ""
+    header: bool = True
+    sideways: bool = False
+
+
+def table_html(table: Table) -> Markup:
+    """The table as HTML (the `table` macro)."""
+    return Markup(_macros().table(table))
+
+
+def _named(identifier: Any, names: Mapping[str, str]) -> str | Cell:
     """A name with its id below it (ids are what the CSV files and the terminal show)."""
     key = str(identifier)
     name = names.get(key)
     if not name or name == key:
-        return _e(key)
-    return f'{_e(name)}<span class="id">{_e(key)}</span>'
+        return key
+    return Cell(name, id=key)
 
 
 def _target_minutes(analysis: Analysis) -> float:
@@ -792,10 +743,10 @@ def _minutes(minutes: float, text: Formatter) -> str:
     return text.number(minutes, 0 if minutes == int(minutes) else 1)
 
 
-def sites_table(analysis: Analysis, names: Names, text: Formatter) -> str:
+def sites_table(analysis: Analysis, names: Names, text: Formatter) -> Table | None:
     frame = analysis.sites
     if frame is None:
-        return ""
+        return None
     minutes = _minutes(_target_minutes(analysis), text)
     columns = [
         Column(text.text["col_site"], numeric=False),
@@ -818,13 +769,15 @@ def sites_table(analysis: Analysis, names: Names, text: Formatter) -> str:
         ]
         for row in frame.to_dict("records")
     ]
-    return _table(columns, rows)
+    return Table(columns, rows)
 
 
-def radiologists_table(analysis: Analysis, names: Names, text: Formatter, short_sites: Mapping[str, str]) -> str:
+def radiologists_table(
+    analysis: Analysis, names: Names, text: Formatter, short_sites: Mapping[str, str]
+) -> Table | None:
     frame = analysis.radiologists
     if frame is None:
-        return ""
+        return None
     income: dict[str, Any] = {}
     if analysis.costs is not None:
         people = analysis.costs[analysis.costs["scope"] == "radiologist"]
@@ -853,37 +806,37 @@ def radiologists_table(analysis: Analysis, names: Names, text: Formatter, short_
         *[Column(text.text[key]) for key, _, _ in specs],
         *([Column(text.text["col_income"])] if income else []),
     ]
-    rows = []
+    rows: list[list[str | Cell]] = []
     for row in frame.to_dict("records"):
         identifier = str(row.get("radiologist_id"))
         home = str(row.get("home_site"))
         rows.append(
             [
-                _e(identifier),
-                _e(names.radiologists.get(identifier, "")),
-                f'<span title="{_e(names.sites.get(home, home))}">{_e(short_sites.get(home, home))}</span>',
+                identifier,
+                names.radiologists.get(identifier, ""),
+                Cell(short_sites.get(home, home), title=names.sites.get(home, home)),
                 *[show(row.get(column)) for _, column, show in specs],
                 *([text.number(income.get(identifier))] if income else []),
             ]
         )
-    return _table(columns, rows, caption=text.text["radiologists_note"], css="people")
+    return Table(columns, rows, caption=text.text["radiologists_note"], css="people")
 
 
-def costs_table(analysis: Analysis, names: Names, text: Formatter) -> str:
+def costs_table(analysis: Analysis, names: Names, text: Formatter) -> Table | None:
     frame = analysis.costs
     if frame is None:
-        return ""
+        return None
     values = ("allowances", "remote_fees", "platform", "total", "no_pooling_total", "difference")
     keys = ("col_allowances", "col_fees", "col_platform", "col_total", "col_no_pooling", "col_difference")
     columns = [Column(text.text["col_site"], numeric=False), *[Column(text.text[k]) for k in keys]]
     sites = frame[frame["scope"] == "site"].to_dict("records")
     rows = [[_named(row.get("id"), names.sites), *_money_cells(row, values, text)] for row in sites]
     region = frame[frame["scope"] == "region"].to_dict("records")
-    foot = [_e(text.text["region"]), *_money_cells(region[0], values, text)] if region else None
-    return _table(columns, rows, foot, caption=text.text["costs_note"])
+    foot = [text.text["region"], *_money_cells(region[0], values, text)] if region else None
+    return Table(columns, rows, foot, caption=text.text["costs_note"])
 
 
-def _money_cells(row: Mapping[Hashable, Any], columns: Sequence[str], text: Formatter) -> list[str]:
+def _money_cells(row: Mapping[Hashable, Any], columns: Sequence[str], text: Formatter) -> list[str | Cell]:
     return [text.signed(row.get(c)) if c == "difference" else text.number(row.get(c)) for c in columns]
 
 
@@ -896,11 +849,11 @@ def _is_share(name: str, values: pd.Series) -> bool:
 
 def _generic_cell(value: Any, text: Formatter) -> str:
     if isinstance(value, bool):  # a column of booleans with a blank is read as text
-        return text.say("yes" if value else "no")
-    return "–" if pd.isna(value) else _e(str(value).replace(";", "; "))
+        return text.text["yes" if value else "no"]
+    return "–" if pd.isna(value) else str(value).replace(";", "; ")
 
 
-def generic_table(frame: pd.DataFrame, text: Formatter, prefix: str) -> str:
+def generic_table_of(frame: pd.DataFrame, text: Formatter, prefix: str) -> Table:
     """Any table (pools_summary.csv): numbers formatted for the language, known headers translated.
 
     A table with many columns but few rows (a pool design: a dozen and more figures for a handful of pools) is
@@ -912,7 +865,7 @@ def generic_table(frame: pd.DataFrame, text: Formatter, prefix: str) -> str:
         values = frame[name]
         title = text.text.get(f"{prefix}.{name}", str(name).replace("_", " "))
         if pd.api.types.is_bool_dtype(values):
-            shows.append(lambda v: text.say("yes" if v else "no"))
+            shows.append(lambda v: text.text["yes" if v else "no"])
             columns.append(Column(title, numeric=False))
         elif pd.api.types.is_numeric_dtype(values):
             numbers = pd.to_numeric(values, errors="coerce")
@@ -930,16 +883,13 @@ def generic_table(frame: pd.DataFrame, text: Formatter, prefix: str) -> str:
             shows.append(lambda v: _generic_cell(v, text))
             columns.append(Column(title, numeric=False))
     rows = [[show(value) for show, value in zip(shows, row, strict=True)] for row in frame.itertuples(index=False)]
-    if len(columns) <= SIDEWAYS_COLUMNS or not 0 < len(rows) <= SIDEWAYS_ROWS:
-        return _table(columns, rows)
-    head = "".join(f"<th>{cell}</th>" for cell in [_e(columns[0].title), *(row[0] for row in rows)])
-    body = "".join(
-        f"<tr><th>{_e(column.title)}</th>"
-        + "".join(f'<td class="num">{row[n]}</td>' if column.numeric else f"<td>{row[n]}</td>" for row in rows)
-        + "</tr>"
-        for n, column in enumerate(columns[1:], start=1)
-    )
-    return f'<table class="sideways"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    sideways = len(columns) > SIDEWAYS_COLUMNS and 0 < len(rows) <= SIDEWAYS_ROWS
+    return Table(columns, rows, css="sideways" if sideways else "", sideways=sideways)
+
+
+def generic_table(frame: pd.DataFrame, text: Formatter, prefix: str) -> str:
+    """`generic_table_of` as HTML."""
+    return str(table_html(generic_table_of(frame, text, prefix)))
 
 
 # ----------------------------------------------------------------------------------------------------- the figures
@@ -985,14 +935,35 @@ def facts_of(run: RunFolder, scenario: Scenario | None, analysis: Analysis) -> F
 
 
 @dataclass(frozen=True)
+class Fact:
+    """One of the scenario's facts as the page shows it (plain text)."""
+
+    label: str
+    value: str
+    detail: str = ""
+
+
+def fact_items(facts: Facts, text: Formatter) -> list[Fact]:
+    horizon = text.text["days"].format(n=text.number(facts.days)) if facts.days else "–"
+    return [
+        Fact(text.text["fact_sites"], text.number(facts.sites)),
+        Fact(text.text["fact_radiologists"], text.number(facts.radiologists)),
+        Fact(text.text["fact_periods"], text.number(facts.site_periods), text.text["fact_periods_detail"]),
+        Fact(text.text["fact_horizon"], horizon),
+    ]
+
+
+@dataclass(frozen=True)
 class Kpi:
-    label: str  # HTML
-    value: str  # HTML
-    detail: str = ""  # HTML
+    """A headline card: plain text, or Markup (a sentence of `Formatter.say`)."""
+
+    label: str
+    value: str
+    detail: str = ""
     tone: str = ""  # ok, bad, warn, none
 
 
-def _violations(count: Any, text: Formatter) -> str:
+def _violations(count: Any, text: Formatter) -> Markup:
     number = _float(count)
     if number is None:
         return text.say("check_unknown")
@@ -1004,7 +975,7 @@ def _violations(count: Any, text: Formatter) -> str:
 
 def status_label(summary: Mapping[str, Any], text: Formatter) -> str:
     status = str(summary.get("status") or "?")
-    return _e(text.text.get(f"status.{status}", status))
+    return text.text.get(f"status.{status}", status)
 
 
 def kpis_of(run: RunFolder, text: Formatter) -> list[Kpi]:
@@ -1065,7 +1036,7 @@ def kpis_of(run: RunFolder, text: Formatter) -> list[Kpi]:
         Kpi(
             text.say("kpi_excluded"),
             text.number(excluded),
-            text.say("kpi_excluded_detail", n=text.number(figures.radiologists), ids=_e(ids))
+            text.say("kpi_excluded_detail", n=text.number(figures.radiologists), ids=ids)
             if excluded
             else text.say("kpi_excluded_none", n=text.number(figures.radiologists)),
             "warn" if excluded else "ok",
@@ -1076,7 +1047,7 @@ def kpis_of(run: RunFolder, text: Formatter) -> list[Kpi]:
         n=_nowrap(text.money(figures.cost_no_pooling_eur)),
         diff=_nowrap(text.signed_money(figures.cost_total_eur - figures.cost_no_pooling_eur)),
     )
-    kpis.append(Kpi(text.say("kpi_cost"), _e(text.money(figures.cost_total_eur)), detail))
+    kpis.append(Kpi(text.say("kpi_cost"), text.money(figures.cost_total_eur), detail))
     kpis.append(
         Kpi(
             text.say("kpi_days_lost"),
@@ -1101,20 +1072,15 @@ def _sla_kpi(figures: KeyFigures, text: Formatter) -> Kpi:
     else:
         names = "; ".join(figures.pools_below_target_names)
         pools = text.say("kpi_pools_below_1" if below == 1 else "kpi_pools_below_n", n=str(below), target=target,
-                         names=_e(names))  # fmt: skip
+                         names=names)  # fmt: skip
     detail = text.say(
         "kpi_sla_worst_detail",
-        site=_e(figures.worst_site_name or figures.worst_site or ""),
+        site=figures.worst_site_name or figures.worst_site or "",
         below=pools,
         region=text.percent(figures.regional_sla_share),
     )
     tone = "ok" if figures.worst_site_sla_share >= figures.sla_target and below == 0 else "warn"
     return Kpi(label, text.percent(figures.worst_site_sla_share), detail, tone)
-
-
-def _nowrap(value: str) -> str:
-    """A figure kept on one line: browsers may break a line after the sign of "+€60,024"."""
-    return f'<span class="nowrap">{_e(value)}</span>'
 
 
 def _placeholder_costs(analysis: Analysis) -> bool:
@@ -1129,7 +1095,7 @@ def _placeholder_costs(analysis: Analysis) -> bool:
 PSEUDONYMISED_NOTE_START = "pseudonymised:"  # how the run note of a pseudonymised run begins
 
 
-def report_title(run: RunFolder, facts: Facts, text: Formatter) -> str:
+def report_title(run: RunFolder, facts: Facts, text: Formatter) -> Markup:
     """ "Permanence des soins en imagerie — Lorraine, 1er trimestre 2027": the region the sites lie in (the bundled
     boundaries) and the horizon in words; the scenario's name when the region is unknown."""
     region = facts.name
@@ -1139,7 +1105,7 @@ def report_title(run: RunFolder, facts: Facts, text: Formatter) -> str:
         names = [str(n) for n in region_shapes(sites_frame(run.scenario)).get("nom", [])]
         region = ", ".join(names) if names else region
     if facts.start is None or facts.end is None:
-        return text.say("title", region=_e(region), period="")
+        return text.say("title", region=region, period="")
     start, end = facts.start, facts.end
     quarter = (start.month - 1) // 3 + 1
     last = dt.date(end.year + (end.month == 12), end.month % 12 + 1, 1) - dt.timedelta(days=1)
@@ -1147,104 +1113,101 @@ def report_title(run: RunFolder, facts: Facts, text: Formatter) -> str:
         n = text.say("quarter_1") if quarter == 1 else text.say("quarter_n", n=str(quarter))
         period = text.say("quarter", n=n, year=str(start.year))
     else:
-        period = text.say("span", start=_e(text.date(start)), end=_e(text.date(end)))
-    return text.say("title", region=_e(region), period=period)
+        period = text.say("span", start=text.date(start), end=text.date(end))
+    return text.say("title", region=region, period=period)
 
 
-def _header(run: RunFolder, facts: Facts, text: Formatter) -> str:
-    period = ""
+def _header(run: RunFolder, facts: Facts, text: Formatter) -> dict[str, Any]:
+    period = Markup()
     if facts.start and facts.end:
-        period = text.say("period", start=_e(text.date(facts.start)), end=_e(text.date(facts.end)))
+        period = text.say("period", start=text.date(facts.start), end=text.date(facts.end))
         if facts.days:
             period += " · " + text.say("days", n=text.number(facts.days))
     written = str(run.manifest.get("written_at") or "")
     when = written.replace("T", " ").replace("Z", " UTC") if written else "?"
     version = (run.manifest.get("versions") or {}).get("pds-plan") or "?"
-    meta = text.say("generated", run=_e(run.path.name), when=_e(when), version=_e(version))
     notes = (run.summary.get("run") or {}).get("notes") or ()
-    # A reader of a shared report must know the names in it are not people's (pds_plan/runs/pseudonymise.py adds
-    # the note; its module is not imported here, since it would load the optimiser).
-    pseudonymised = any(str(n).startswith(PSEUDONYMISED_NOTE_START) for n in notes)
-    notice = f'<p class="meta"><strong>{text.say("pseudonymised")}</strong></p>' if pseudonymised else ""
-    return (
-        f'<header><div class="eyebrow">{text.say("eyebrow")}</div><h1>{report_title(run, facts, text)}</h1>'
-        f'<p class="period">{period}</p><p class="meta">{_e(facts.name)} · {meta}</p>{notice}'
-        f'<p class="meta">{text.say("glossary")}</p></header>'
-    )
+    heading = report_title(run, facts, text)
+    return {
+        "title": heading.striptags(),  # the same words, as the window's plain-text title
+        "heading": heading,
+        "period": period,
+        "scenario": facts.name,
+        "meta": text.say("generated", run=run.path.name, when=when, version=str(version)),
+        # A reader of a shared report must know the names in it are not people's (pds_plan/runs/pseudonymise.py
+        # adds the note; its module is not imported here, since it would load the optimiser).
+        "pseudonymised": any(str(n).startswith(PSEUDONYMISED_NOTE_START) for n in notes),
+    }
 
 
-def _facts(facts: Facts, text: Formatter) -> str:
-    horizon = text.say("days", n=text.number(facts.days)) if facts.days else "–"
-    items = [
-        (text.say("fact_sites"), text.number(facts.sites), ""),
-        (text.say("fact_radiologists"), text.number(facts.radiologists), ""),
-        (text.say("fact_periods"), text.number(facts.site_periods), text.say("fact_periods_detail")),
-        (text.say("fact_horizon"), horizon, ""),
-    ]
-    cells = "".join(
-        f"<div><dt>{label}</dt><dd>{value}{f'<small>{detail}</small>' if detail else ''}</dd></div>"
-        for label, value, detail in items
-    )
-    return f'<section><h2>{text.say("facts")}</h2><dl class="facts">{cells}</dl></section>'
+def _notes(run: RunFolder, analysis: Analysis, text: Formatter) -> list[Markup]:
+    notes: list[Markup] = []
+    if not analysis.complete:
+        notes.append(text.say("missing_analysis", command=_code(f"pds-plan analyse {display_path(run.path)}")))
+    notes += [text.say("unreadable", file=_code(name), why=why) for name, why in analysis.unreadable]
+    if run.scenario is None:
+        notes.append(text.say("no_scenario"))
+    if _placeholder_costs(analysis):
+        notes.append(text.say("placeholder_costs"))
+    return notes
 
 
-def _kpis(kpis: Sequence[Kpi], notes: Sequence[str], text: Formatter) -> str:
-    cards = "".join(_kpi_html(k) for k in kpis)
-    notes_html = "".join(f'<p class="note">{note}</p>' for note in notes)
-    return f'<section><h2>{text.say("kpis")}</h2><div class="kpis">{cards}</div>{notes_html}</section>'
+@dataclass(frozen=True)
+class Optimiser:
+    """The technical annex: the solver's figures and the rule check."""
+
+    table: Table
+    gap_note: bool
+    verdict: Markup
+    verdict_class: str  # pass, fail, or "" when not checked
+    messages: list[str]
+    messages_heading: Markup
 
 
-def _kpi_html(kpi: Kpi) -> str:
-    tone = f" {kpi.tone}" if kpi.tone else ""
-    detail = f'<div class="detail">{kpi.detail}</div>' if kpi.detail else ""
-    value = f'<div class="value">{kpi.value}</div>'
-    return f'<div class="kpi{tone}"><div class="label">{kpi.label}</div>{value}{detail}</div>'
-
-
-def _optimiser(run: RunFolder, text: Formatter) -> str:
+def optimiser_of(run: RunFolder, text: Formatter) -> Optimiser:
     summary, manifest = run.summary, run.manifest
     gap = _float(summary.get("gap"))
     wall = _float(summary.get("wall_time_seconds"))
     limit = _float(manifest.get("time_limit_seconds"))
-    rows = [
-        ("method", _e(summary.get("method") or manifest.get("method") or "?")),
-        ("status", f"{status_label(summary, text)} <code>{_e(summary.get('status') or '?')}</code>"),
-        ("proven", text.say("yes" if summary.get("proven_optimal") else "no")),
+    rows: list[tuple[str, str | Cell]] = [
+        ("method", _str(summary.get("method") or manifest.get("method") or "?")),
+        ("status", Cell(status_label(summary, text), code=_str(summary.get("status") or "?"))),
+        ("proven", text.text["yes" if summary.get("proven_optimal") else "no"]),
         ("objective", text.number(summary.get("objective"))),
         ("bound", text.number(summary.get("best_bound"))),
         ("gap", text.percent(gap, 2)),
-        ("wall_time", text.say("seconds", n=text.number(wall, 1)) if wall is not None else "–"),
-        ("time_limit", text.say("seconds", n=text.number(limit, 0)) if limit is not None else "–"),
-        ("seed", _e(manifest.get("seed", "–"))),
+        ("wall_time", text.text["seconds"].format(n=text.number(wall, 1)) if wall is not None else "–"),
+        ("time_limit", text.text["seconds"].format(n=text.number(limit, 0)) if limit is not None else "–"),
+        ("seed", _str(manifest.get("seed", "–"))),
     ]
     if summary.get("note"):
-        rows.append(("note", _e(summary["note"])))
-    table = _table([Column("", numeric=False), Column("", numeric=False)],
-                   [[text.say(key), value] for key, value in rows], css="facts-table", header=False)  # fmt: skip
-    gap_note = f'<p class="note">{text.say("gap_note")}</p>' if gap is not None and gap > 0.9 else ""
-
+        rows.append(("note", _str(summary["note"])))
+    table = Table([Column("", numeric=False), Column("", numeric=False)],
+                  [[text.text[key], value] for key, value in rows], css="facts-table", header=False)  # fmt: skip
     check = summary.get("rule_check") or {}
     violations = check.get("violations")
     count = _float(violations)
-    verdict_class = "" if count is None else ' class="pass"' if count == 0 else ' class="fail"'
-    verdict = f"<p{verdict_class}>{_violations(violations, text)}</p>"
-    messages = [str(m) for m in (check.get("messages") or [])][:MAX_MESSAGES]
-    listed = ""
-    if messages:
-        items = "".join(f"<li>{_e(m)}</li>" for m in messages)
-        listed = f'<h3>{text.say("check_messages", n=str(MAX_MESSAGES))}</h3><ul class="messages">{items}</ul>'
-    return (
-        f'<section><h2>{text.say("optimiser")}</h2><div class="columns"><div>{table}{gap_note}</div>'
-        f"<div><h3>{text.say('check_result')}</h3>{verdict}{listed}</div></div></section>"
+    return Optimiser(
+        table=table,
+        gap_note=gap is not None and gap > 0.9,
+        verdict=_violations(violations, text),
+        verdict_class="" if count is None else "pass" if count == 0 else "fail",
+        messages=[str(m) for m in (check.get("messages") or [])][:MAX_MESSAGES],
+        messages_heading=text.say("check_messages", n=str(MAX_MESSAGES)),
     )
 
 
-def _figures(images: Mapping[str, Picture], facts: Facts, text: Formatter) -> str:
-    parts = [
-        '<section class="figure-page">',
-        f"<h2>{text.say('map')}</h2>",
-        _figure_html(images["map"], text.text["map_caption"], f"{text.text['map']} – {facts.name}", text),
-        "</section>",
+def figures_of(images: Mapping[str, Picture], facts: Facts, text: Formatter) -> list[Shown]:
+    """The map, then the plots (the calendar once per month), each in a section of its own."""
+    found = [
+        shown(
+            images["map"],
+            text.text["map_caption"],
+            f"{text.text['map']} – {facts.name}",
+            text,
+            heading=text.text["map"],
+            page=True,
+        )
     ]
     for kind in PlotKind:
         keys = sorted(k for k in images if k.split(":")[0] == kind.value)
@@ -1252,33 +1215,30 @@ def _figures(images: Mapping[str, Picture], facts: Facts, text: Formatter) -> st
             month = key.partition(":")[2]
             label = text.month(dt.date.fromisoformat(f"{month}-01")) if month else ""
             caption = text.text[f"plot_{kind.value}"].replace("{month}", label)
+            workload = kind is PlotKind.WORKLOAD
             # On paper a portrait figure takes a page of its own; landscape ones may share one.
-            page = images[key].portrait or kind is PlotKind.WORKLOAD
-            parts += [
-                '<section class="figure-page">' if page else "<section>",
-                f"<h2>{text.say('figures')}</h2>" if kind is PlotKind.WORKLOAD else "",
-                _figure_html(images[key], caption, caption, text),
-                "</section>",
-            ]
-    return "".join(parts)
+            page = images[key].portrait or workload
+            found.append(shown(images[key], caption, caption, text, text.text["figures"] if workload else "", page))
+    return found
 
 
-def _tables(analysis: Analysis, names: Names, scenario: Scenario | None, text: Formatter) -> str:
+def tables_of(analysis: Analysis, names: Names, scenario: Scenario | None, text: Formatter) -> list[tuple[str, Table]]:
+    """The tables of the analysis, each with its section's title; the pool design last, when there is one (its
+    columns are another module's to choose: the table's own box scrolls when they are too many for the page)."""
     homes = set(analysis.radiologists["home_site"].astype(str)) if analysis.radiologists is not None else set()
     short_sites = short_site_names({*names.sites, *homes}, scenario)
-    parts: list[str] = []
-    for title, table in (
-        ("sites", sites_table(analysis, names, text)),
-        ("radiologists", radiologists_table(analysis, names, text, short_sites)),
-        ("costs", costs_table(analysis, names, text)),
-    ):
-        if table:
-            parts.append(f"<section><h2>{text.say(title)}</h2>{table}</section>")
+    found = [
+        (text.text[title], table)
+        for title, table in (
+            ("sites", sites_table(analysis, names, text)),
+            ("radiologists", radiologists_table(analysis, names, text, short_sites)),
+            ("costs", costs_table(analysis, names, text)),
+        )
+        if table is not None
+    ]
     if analysis.pools is not None:
-        # Its columns are another module's to choose: however many there are, the page keeps its width.
-        table = f'<div class="wide">{generic_table(analysis.pools, text, "pool")}</div>'
-        parts.append(f"<section><h2>{text.say('pools')}</h2>{table}</section>")
-    return "".join(parts)
+        found.append((text.text["pools"], generic_table_of(analysis.pools, text, "pool")))
+    return found
 
 
 # ---------------------------------------------------------------------------------------------------------- entry
@@ -1288,40 +1248,26 @@ def render_report(run: RunFolder, lang: Language | str = Language.FR) -> str:
     """The HTML report of a run, as text: French by default, `lang="en"` for English. Everything in it comes from
     the run (`pds_plan.io.run_store.folder_view`): its scenario, tables and key figures; nothing is read or solved.
     """
-    loaded = run
     text = Formatter(language_of(lang))
     scenario = run.scenario
-    analysis = analysis_of(loaded)
-    names = names_of(loaded, scenario)
-    facts = facts_of(loaded, scenario, analysis)
-
-    notes: list[str] = []
-    if not analysis.complete:
-        command = f"<code>pds-plan analyse {_e(display_path(loaded.path))}</code>"
-        notes.append(text.say("missing_analysis", command=command))
-    notes += [text.say("unreadable", file=f"<code>{_e(name)}</code>", why=_e(why)) for name, why in analysis.unreadable]
-    if scenario is None:
-        notes.append(text.say("no_scenario"))
-    if _placeholder_costs(analysis):
-        notes.append(text.say("placeholder_costs"))
-
-    body = "".join(
-        [
-            _header(loaded, facts, text),
-            _facts(facts, text),
-            _kpis(kpis_of(loaded, text), notes, text),
-            _figures(images_of(loaded, scenario, text), facts, text),
-            _tables(analysis, names, scenario, text),
-            # Solver internals (gap, bound, seed, time) are for the technical reader: an annex, not headline cards.
-            _optimiser(loaded, text),
-            f"<footer>{text.say('footer', run=f'<code>{_e(loaded.path.name)}</code>')}</footer>",
-        ]
-    )
-    title = html.unescape(re.sub(r"<[^>]+>", "", report_title(loaded, facts, text)))
+    analysis = analysis_of(run)
+    names = names_of(run, scenario)
+    facts = facts_of(run, scenario, analysis)
     return (
-        f'<!DOCTYPE html>\n<html lang="{text.language.value}">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+        environment()
+        .get_template(PAGE_TEMPLATE)
+        .render(
+            lang=text.language.value,
+            words=text.text,
+            **_header(run, facts, text),
+            facts=fact_items(facts, text),
+            kpis=kpis_of(run, text),
+            notes=_notes(run, analysis, text),
+            figures=figures_of(images_of(run, scenario, text), facts, text),
+            tables=tables_of(analysis, names, scenario, text),
+            optimiser=optimiser_of(run, text),
+            footer=text.say("footer", run=_code(run.path.name)),
+        )
     )
 
 

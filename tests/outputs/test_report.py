@@ -1,4 +1,5 @@
 import base64
+import dataclasses
 import html
 import io
 import json
@@ -7,6 +8,8 @@ import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +23,8 @@ from pds_plan.cli.report import report_command
 from pds_plan.errors import InputError, OutputExistsError
 from pds_plan.io.run_folder import RunFolder
 from pds_plan.io.run_store import folder_view, read_run
-from pds_plan.outputs.report import Formatter, Language, generic_table, render_report, write_report
+from pds_plan.outputs import report
+from pds_plan.outputs.report import Formatter, Language, environment, generic_table, render_report, write_report
 from pds_plan.outputs.workload_report import REPORT_FILES
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
@@ -247,10 +251,77 @@ def test_hostile_names_come_out_as_inert_text(hostile_run):
     assert "<script" not in page and "<img src=x" not in page and "<b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=alert(2)&gt;" in page
-    assert "=HYPERLINK(&quot;x&quot;)" in page and "Dr C &amp; D" in page
+    # The quote as a character reference: &quot; or &#34; (markupsafe's, which the templates' autoescape writes).
+    assert re.search(r"=HYPERLINK\((&quot;|&#34;)x\1\)", page) and "Dr C &amp; D" in page
     text = visible_text(page)
     assert "<script>alert(1)</script>" in text and '=HYPERLINK("x")' in text
     assert "1 violation" in text and "R2 <b>twice</b> on 2027-01-02 & 2027-01-03" in text
+
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+class Parsed(HTMLParser):
+    """The elements and the text of a page, as a browser's parser reads them."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attributes: list[str] = []
+        self.texts: list[str] = []
+        self.feed(page)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attributes += [value or "" for name, value in attrs if name != "src"]
+
+    def handle_data(self, data: str) -> None:
+        self.texts.append(data)
+
+
+@pytest.fixture(scope="module")
+def scripted_page(tmp_path_factory, greedy_run) -> str:
+    """The report of the tiny scenario whose scenario, site and radiologist names, run note and rule-check message
+    hold a script and an ampersand."""
+    base = tmp_path_factory.mktemp("scripted")
+    folder = shutil.copytree(TINY, base / "scenario")
+    for name, old, new in (
+        ("scenario.toml", 'name = "tiny"', f'name = "tiny {SCRIPT} & co"'),
+        ("sites.csv", "CHR Metz (test)", f"CHR Metz {SCRIPT} & Thionville"),
+        ("radiologists.csv", "Dr A (test)", f"Dr A {SCRIPT} & Fils"),
+    ):
+        (folder / name).write_text((folder / name).read_text().replace(old, new))
+    run = view(greedy_run(folder, base / "run"))
+    summary = {**run.summary, "note": f"note {SCRIPT} & more",
+               "rule_check": {"violations": 1, "messages": [f"R1 {SCRIPT} & R2"]}}  # fmt: skip
+    return render_report(dataclasses.replace(run, summary=summary))
+
+
+def test_scripts_and_ampersands_in_names_are_escaped_by_the_templates(scripted_page):
+    page = scripted_page
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert "<script" not in page.lower() and "</script" not in page.lower()  # the report has no script of its own
+    assert f"CHR Metz {escaped} &amp; Thionville" in page and f"Dr A {escaped} &amp; Fils" in page
+    assert f"R1 {escaped} &amp; R2" in page and f"note {escaped} &amp; more" in page
+    assert f'title="CHR Metz {escaped} &amp; Thionville"' in page  # the home site of R3, as an attribute
+    assert f'alt="Carte de couverture – tiny {escaped} &amp; co"' in page
+    assert "&amp;amp;" not in page and "&amp;lt;" not in page  # escaped once, not twice
+    parsed = Parsed(page)
+    assert "script" not in parsed.tags
+    text = squash("".join(parsed.texts))
+    for name in (f"CHR Metz {SCRIPT} & Thionville", f"Dr A {SCRIPT} & Fils", f"tiny {SCRIPT} & co"):
+        assert name in text, name  # the reader sees the names as they were typed
+    assert f"R1 {SCRIPT} & R2" in text and f"note {SCRIPT} & more" in text
+    assert f"CHR Metz {SCRIPT} & Thionville" in parsed.attributes
+
+
+def test_the_templates_are_package_data():
+    # Shipped inside the package (the wheel holds every file under pds_plan/), found by the package loader.
+    folder = resources.files("pds_plan.outputs") / "templates"
+    for name in ("report.html.j2", "macros.html.j2", "report.css"):
+        assert (folder / name).is_file(), name
+    assert environment().loader is not None and "report.html.j2" in environment().list_templates()
 
 
 def test_a_run_folder_missing_its_analysis_is_named(analysed_run, tmp_path):
@@ -458,3 +529,77 @@ def test_printed_on_a4_the_tables_keep_every_column(tmp_path):
     header = " ".join(pages[0].split())
     for column in ("Nuits", "Samedis", "Heures", "Points", "Écart", "Jours", "Revenu"):
         assert column in header, column
+
+
+# Appended to a copy of the page (the report itself has no script): where each table and the box around it end,
+# against the right edge of the page's content column (the body's content box), once laid out.
+MEASURE = """<script>
+const body = document.body, style = getComputedStyle(body);
+const column = body.getBoundingClientRect().right - parseFloat(style.paddingRight);
+const tables = [...document.querySelectorAll("table")].map((table) => {
+  const box = table.closest(".wide");
+  return {
+    caption: (table.querySelector("caption, th") || table).textContent.trim().slice(0, 40),
+    section: (table.closest("section").querySelector("h2") || {textContent: ""}).textContent,
+    right: table.getBoundingClientRect().right,
+    box_right: box ? box.getBoundingClientRect().right : null,
+    box_scrolls: box ? ["auto", "scroll"].includes(getComputedStyle(box).overflowX) : false,
+    box_overflows: box ? box.scrollWidth > box.clientWidth : null,
+  };
+});
+const root = document.documentElement;
+const out = document.createElement("pre");
+out.id = "measured";
+out.textContent = JSON.stringify({column, page: root.scrollWidth, window: root.clientWidth, tables});
+body.appendChild(out);
+</script>"""
+
+
+def laid_out(browser: str, page: str, folder: Path, width: int) -> dict:
+    """What MEASURE finds in `page` shown in a window `width` px wide."""
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / "probe.html"
+    probe.write_text(page.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    dumped = headless(browser, folder / "profile", f"--window-size={width},2000", "--dump-dom", probe.as_uri())
+    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    found = re.search(r'<pre id="measured">(.*?)</pre>', dumped.stdout, flags=re.DOTALL)
+    assert found, dumped.stdout[-2000:]
+    return json.loads(html.unescape(found.group(1)))
+
+
+def test_on_a_1240_px_screen_no_table_runs_off_the_page(tmp_path, monkeypatch):
+    # At 1240 px the radiologists table ran past the content column and the pools table was cut at its edge: each
+    # table now fits the column (its headers wrap) or, when its columns cannot fit, scrolls in a box of its own.
+    browser = browser_or_skip()
+    from pds_plan import load_scenario
+    from pds_plan.domain.run import RunSettings
+    from pds_plan.io.run_store import write_run
+    from pds_plan.runs.pipeline import plan
+
+    scenario = load_scenario(Path(__file__).parents[2] / "scenarios" / "lorraine-2027q1.toml")
+    run = plan(scenario, RunSettings(method="greedy", design_pools=True, replications=20))
+    folder = view(write_run(run, tmp_path / "lorraine"))
+    design = folder.design_table
+    assert design is not None and len(design.columns) > report.SIDEWAYS_COLUMNS and len(design) > 0
+    # Its pools both ways: too many to be turned (a table of many columns, a row per pool), and few enough.
+    many = pd.concat([design] * (report.SIDEWAYS_ROWS // len(design) + 1)).head(report.SIDEWAYS_ROWS + 1)
+    wide = render_report(dataclasses.replace(folder, design_table=many))
+    monkeypatch.setattr(report, "images_of", lambda *_: {"map": report.Picture(None, "-")})  # pictures: not needed
+    turned = render_report(dataclasses.replace(folder, design_table=design.head(report.SIDEWAYS_ROWS)))
+    assert 'class="sideways"' in turned and 'class="sideways"' not in wide
+
+    for name, page, fitting in (
+        ("wide", wide, ("Sites", "Radiologues", "Coûts (€)")),
+        ("turned", turned, ("Sites", "Radiologues", "Coûts (€)", "Mutualisations")),
+    ):
+        measured = laid_out(browser, page, tmp_path / name, 1240)
+        assert measured["page"] <= measured["window"], "the page scrolls sideways"
+        sections = {table["section"] for table in measured["tables"]}
+        assert set(fitting) <= sections and "Mutualisations" in sections
+        for table in measured["tables"]:
+            assert table["box_right"] is not None and table["box_scrolls"], table  # every table has its box
+            assert table["box_right"] <= measured["column"] + 0.5, table
+            if table["section"] in fitting:
+                assert table["right"] <= measured["column"] + 0.5 and not table["box_overflows"], table
+            else:
+                assert table["right"] <= measured["column"] + 0.5 or table["box_overflows"], table
