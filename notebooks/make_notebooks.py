@@ -93,7 +93,7 @@ from IPython.display import display
 
 import pds_plan
 from pds_plan import build_calendar, bundled_scenarios, default_scenario, load_scenario, summarise
-from pds_plan.analysis.pool_design import design_pools, summary_rows
+from pds_plan.analysis.pool_design import design_pools
 from pds_plan.analysis.profile import scenario_profile
 from pds_plan.analysis.sla import simulate_pool
 from pds_plan.domain import demand
@@ -103,6 +103,8 @@ from pds_plan.io.run_store import folder_view, read_run, rota_frame, write_run
 from pds_plan.outputs.compare import shown
 from pds_plan.outputs.maps import plot_coverage
 from pds_plan.outputs.plots import plot_workload
+from pds_plan.outputs.language import Language
+from pds_plan.outputs.pool_design import notes_text, summary_frame
 from pds_plan.runs.pipeline import design_settings, plan
 
 pd.set_option("display.width", 160)
@@ -291,7 +293,7 @@ here are the ones the run designs for itself. They are also the defaults of `pds
 run_settings = RunSettings(time_limit=10)  # the run of section 7: a 10 s solve, the default turnaround target
 settings = design_settings(run_settings)  # up to the scenario's max_sites_per_radiologist sites per pool
 design = design_pools(scenario, settings)
-pools = pd.DataFrame(summary_rows(design))
+pools = summary_frame(design, Language.EN)  # pools_summary.csv, its notes in English like this notebook
 meeting = sum(pool.meets_sla for pool in design.pools)
 print(
     f"radiologists on call at once with the designed pools: {design.on_call_at_night} "
@@ -320,7 +322,7 @@ display(
 )
 print("Why some sites stay alone:")
 for site_id, why in design.explanations.items():
-    print(f"- {scenario.site(site_id).name}: {why}")
+    print(f"- {scenario.site(site_id).name}: {notes_text(why, Language.EN)}")
 """,
     ),
     md(

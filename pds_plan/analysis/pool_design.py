@@ -10,6 +10,10 @@ Candidates are built by size; a set is not tried when one of its subsets failed 
 exams and removes credentialed radiologists). Every site is also a candidate on its own, whatever its figures,
 since every PDS site must be covered: a site that fails alone is kept alone and explained.
 
+What the design says about a pool or a site (why it is refused, why it stays alone) is structured, never worded
+here: small frozen dataclasses with their numbers (`Refusal`, `PoolNote`), which `pds_plan.outputs.pool_design`
+words in French or English for the files people read.
+
 The partition (`optimise.pool_partition`) then chooses the fewest pools, that is the fewest radiologists on call at
 once, and among those the most compact: the kilometres between the sites of each pool, plus a penalty for each
 pair of sites in different GHTs and for each pair in different départements.
@@ -35,7 +39,8 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from enum import StrEnum
+from typing import ClassVar
 
 from pyproj import Geod
 
@@ -66,6 +71,102 @@ class DesignSettings:
     time_limit: float = 30.0
 
 
+class RefusalKind(StrEnum):
+    """Why a candidate pool may not be chosen."""
+
+    FEW_CREDENTIALED = "few_credentialed"
+    OVER_PEAK_LIMIT = "over_peak_limit"
+    BELOW_TARGET = "below_target"
+
+
+@dataclass(frozen=True)
+class FewCredentialed:
+    """Fewer radiologists credentialed for every site of the pool than a rota needs (`min_radiologists`)."""
+
+    radiologists: int
+    required: int
+    kind: ClassVar[RefusalKind] = RefusalKind.FEW_CREDENTIALED
+
+
+@dataclass(frozen=True)
+class OverPeakLimit:
+    """The pool's expected reading minutes in its busiest hour exceed the scenario's limit (`solve`'s rule)."""
+
+    peak_minutes: float
+    limit: float
+    kind: ClassVar[RefusalKind] = RefusalKind.OVER_PEAK_LIMIT
+
+
+@dataclass(frozen=True)
+class BelowTarget:
+    """One reader keeps too few reports within the turnaround target: `share` within `minutes` in the pool's worst
+    period kind, under the `target` share."""
+
+    share: float
+    period: PeriodKind
+    minutes: float
+    target: float
+    kind: ClassVar[RefusalKind] = RefusalKind.BELOW_TARGET
+
+
+Refusal = FewCredentialed | OverPeakLimit | BelowTarget
+
+
+class NoteKind(StrEnum):
+    """What the design says about a site."""
+
+    TOO_BUSY_ALONE = "too_busy_alone"
+    KEPT_ALONE = "kept_alone"
+    SHORT_STAFFED = "short_staffed"
+    NO_CREDENTIAL = "no_credential"
+
+
+@dataclass(frozen=True)
+class TooBusyAlone:
+    """A site that misses the target even read alone (`refusal`): it needs a second reader or on-site cover."""
+
+    refusal: Refusal
+    kind: ClassVar[NoteKind] = NoteKind.TOO_BUSY_ALONE
+
+
+@dataclass(frozen=True)
+class RefusedPairs:
+    """How many pairs with a site were refused for one reason."""
+
+    reason: RefusalKind
+    pairs: int
+
+
+@dataclass(frozen=True)
+class KeptAlone:
+    """Why a site that one reader can cover alone stays alone: the `partners` it could be paired with, better used
+    in another pool or alone (pairing it would not lower the number of radiologists on call), and the pairs with it
+    that were refused, by reason, the most frequent first. Neither: there is no other site to pool it with."""
+
+    partners: int
+    refused_pairs: tuple[RefusedPairs, ...] = ()
+    kind: ClassVar[NoteKind] = NoteKind.KEPT_ALONE
+
+
+@dataclass(frozen=True)
+class ShortStaffed:
+    """A site alone with fewer credentialed radiologists than a pool would need (`min_radiologists`)."""
+
+    radiologists: int
+    required: int
+    kind: ClassVar[NoteKind] = NoteKind.SHORT_STAFFED
+
+
+@dataclass(frozen=True)
+class NoCredential:
+    """No radiologist holds a credential (convention) for the site: nobody can read it, it is in no pool."""
+
+    kind: ClassVar[NoteKind] = NoteKind.NO_CREDENTIAL
+
+
+PoolNote = TooBusyAlone | KeptAlone | ShortStaffed | NoCredential
+
+
 @dataclass(frozen=True)
 class PoolFigures:
     """A candidate pool and what was found about it."""
@@ -77,7 +178,7 @@ class PoolFigures:
     spread_km: float
     cost: int
     nights: int  # nights of the horizon the pool must cover
-    refused: str | None = None  # why it may not be chosen (None: it may)
+    refused: Refusal | None = None  # why it may not be chosen (None: it may)
 
     @property
     def worst(self) -> SlaResult | None:
@@ -89,7 +190,7 @@ class DesignedPool:
     pool_id: str
     figures: PoolFigures
     meets_sla: bool
-    notes: tuple[str, ...] = ()
+    notes: tuple[PoolNote, ...] = ()  # why a site is alone (`outputs.pool_design` words them)
 
 
 @dataclass(frozen=True)
@@ -97,8 +198,8 @@ class PoolDesign:
     scenario: Scenario
     settings: DesignSettings
     pools: tuple[DesignedPool, ...]
-    unpoolable: dict[str, str]  # site -> why no radiologist can read it at all
-    explanations: dict[str, str]  # site -> why it stays alone
+    unpoolable: dict[str, PoolNote]  # site -> why no radiologist can read it at all
+    explanations: dict[str, tuple[PoolNote, ...]]  # site -> why it stays alone (its pool's notes)
     candidates_tried: int
     candidates_allowed: int
     optimal: bool
@@ -123,9 +224,23 @@ class PoolDesign:
 
 
 class PoolDesignError(PdsPlanError):
-    """No partition of the sites can be staffed; the message gives the numbers."""
+    """No partition of the sites can be staffed: even the fewest `pools` that keep the turnaround target need
+    `nights` on call, and the `radiologists` credentialed for them can take at most `capacity`. The message (in
+    English, as every error of the command line) gives the numbers."""
 
     exit_code = 2
+
+    def __init__(self, pools: int, nights: int, radiologists: int, capacity: int) -> None:
+        self.pools, self.nights, self.radiologists, self.capacity = pools, nights, radiologists, capacity
+        super().__init__(
+            f"no choice of pools can be staffed: even the fewest pools that keep the turnaround target ({pools}) "
+            f"need {nights} nights on call, and the {radiologists} radiologists credentialed for them can take at "
+            f"most {capacity} (one night in two of the days they are available); credential radiologists for more "
+            "sites, or lower --sla-target so that larger pools are allowed"
+        )
+
+    def __reduce__(self) -> tuple[type[PoolDesignError], tuple[int, int, int, int]]:  # picklable (Dask workers)
+        return type(self), (self.pools, self.nights, self.radiologists, self.capacity)
 
 
 def pair_cost(a: Site, b: Site, settings: DesignSettings) -> tuple[float, float]:
@@ -223,19 +338,14 @@ class _Evaluator:
             nights=_pool_nights(pool, self.by_site),
         )
         if len(pool) > 1 and len(radiologists) < settings.min_radiologists:
-            return replace(base, refused=f"{len(radiologists)} radiologists credentialed for all its sites")
+            return replace(base, refused=FewCredentialed(len(radiologists), settings.min_radiologists))
         if len(pool) > 1 and limit is not None and peak > limit:
-            return replace(base, refused=f"{peak:.0f} reading minutes per peak hour, over the limit of {limit:g}")
+            return replace(base, refused=OverPeakLimit(peak, limit))
         figures = replace(base, sla=self.sla(pool, self.kinds))
         worst = figures.worst
         if worst is not None and worst.share_within_target < settings.sla_target:
-            figures = replace(
-                figures,
-                refused=(
-                    f"{_percent(worst.share_within_target)} of {worst.kind.value} reports within "
-                    f"{settings.sla_minutes:g} min, under the {_percent(settings.sla_target)} target"
-                ),
-            )
+            refusal = BelowTarget(worst.share_within_target, worst.kind, settings.sla_minutes, settings.sla_target)
+            figures = replace(figures, refused=refusal)
         return figures
 
     def sla(self, pool: Sequence[str], kinds: Iterable[PeriodKind]) -> dict[PeriodKind, SlaResult]:
@@ -249,10 +359,6 @@ class _Evaluator:
         if limit is None or len(pool) < 2:
             return self.kinds
         return tuple(k for k in self.kinds if sum(min(limit, self.peak.get((s, k), 0.0)) for s in pool) <= limit + 1e-6)
-
-
-def _percent(share: float) -> str:
-    return f"{100 * share:.1f} %"
 
 
 def candidate_pools(
@@ -276,36 +382,15 @@ def candidate_pools(
     return list(tried.values()), evaluator.kinds
 
 
-def count_of(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def _why_alone(site: str, tried: list[PoolFigures]) -> str:
+def _why_alone(site: str, tried: list[PoolFigures]) -> KeptAlone:
     pairs = [f for f in tried if site in f.site_ids and len(f.site_ids) == 2]
     possible = sum(1 for f in pairs if f.refused is None)
-    reasons: dict[str, int] = defaultdict(int)
+    reasons: dict[RefusalKind, int] = defaultdict(int)  # in the order first met, which breaks ties below
     for figures in pairs:
-        reason = figures.refused or ""
-        if not reason:
-            continue
-        key = (
-            "lacking radiologists credentialed for both sites"
-            if "credentialed" in reason
-            else "over the peak reading limit"
-            if "peak" in reason
-            else "missing the turnaround target"
-        )
-        reasons[key] += 1
-    refused = "; ".join(
-        f"{count_of(count, 'pair')} with it {key}" for key, count in sorted(reasons.items(), key=lambda kv: -kv[1])
-    )
-    if possible:
-        head = (
-            f"{count_of(possible, 'possible partner')}, better used in another pool or alone "
-            "(pairing it would not lower the number of radiologists on call)"
-        )
-        return f"{head}; {refused}" if refused else head
-    return f"no possible partner: {refused}" if refused else "no other site to pool it with"
+        if figures.refused is not None:
+            reasons[figures.refused.kind] += 1
+    refused = tuple(RefusedPairs(k, n) for k, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
+    return KeptAlone(possible, refused)
 
 
 def _understaffed(
@@ -314,19 +399,17 @@ def _understaffed(
     capacity: dict[str, int],
     settings: DesignSettings,
     allowed: Sequence[PoolFigures],
-) -> str:
+) -> PoolDesignError:
     """Why no partition can be staffed, in numbers: the fewest pools there could be, the nights they need and the
     nights the radiologists able to read them can give."""
     fewest = partition_sites(site_ids, candidates, None, settings.time_limit, settings.seed)
     chosen = [allowed[i] for i in fewest.chosen]
-    need = sum(f.nights for f in chosen)
     able = {r for f in chosen for r in f.radiologists}
-    give = sum(capacity.get(r, 0) for r in able)
-    return (
-        f"no choice of pools can be staffed: even the fewest pools that keep the turnaround target ({len(chosen)}) "
-        f"need {need} nights on call, and the {len(able)} radiologists credentialed for them can take at most "
-        f"{give} (one night in two of the days they are available); credential radiologists for more sites, or "
-        "lower --sla-target so that larger pools are allowed"
+    return PoolDesignError(
+        pools=len(chosen),
+        nights=sum(f.nights for f in chosen),
+        radiologists=len(able),
+        capacity=sum(capacity.get(r, 0) for r in able),
     )
 
 
@@ -338,8 +421,8 @@ def design_pools(
     settings = settings or DesignSettings()
     started = time.monotonic()
     profile = scenario_profile(scenario)
-    nobody = {
-        s.site_id: "no radiologist holds a credential (convention) for it"
+    nobody: dict[str, PoolNote] = {
+        s.site_id: NoCredential()
         for s in scenario.pds_sites
         if not any(r.may_read_for(s.site_id) for r in scenario.radiologists)
     }
@@ -356,24 +439,22 @@ def design_pools(
     try:
         partition = partition_sites(site_ids, candidates, capacity, settings.time_limit, settings.seed)
     except NoPartition:
-        raise PoolDesignError(_understaffed(site_ids, candidates, capacity, settings, allowed)) from None
+        raise _understaffed(site_ids, candidates, capacity, settings, allowed) from None
     order = {s: i for i, s in enumerate(site_ids)}
     chosen = sorted((allowed[i] for i in partition.chosen), key=lambda f: (-len(f.site_ids), order[f.site_ids[0]]))
     pools = []
-    explanations: dict[str, str] = {}
+    explanations: dict[str, tuple[PoolNote, ...]] = {}
     for number, figures in enumerate(chosen, start=1):
-        notes = []
+        notes: list[PoolNote] = []
         if len(figures.site_ids) == 1:
             site = figures.site_ids[0]
-            if figures.refused:
-                notes.append(
-                    f"too busy for one reader even alone: {figures.refused}; needs a second reader or on-site cover"
-                )
+            if figures.refused is not None:
+                notes.append(TooBusyAlone(figures.refused))
             elif any(len(f.site_ids) > 1 for f in tried):
                 notes.append(_why_alone(site, tried))
             if len(figures.radiologists) < settings.min_radiologists:
-                notes.append(f"only {len(figures.radiologists)} radiologists credentialed for it")
-            explanations[site] = "; ".join(notes)
+                notes.append(ShortStaffed(len(figures.radiologists), settings.min_radiologists))
+            explanations[site] = tuple(notes)
         pools.append(DesignedPool(f"P{number:02d}", figures, figures.refused is None, tuple(notes)))
     return PoolDesign(
         scenario=scenario,
@@ -436,7 +517,9 @@ def with_turnaround_limits(
 
 
 def summary_rows(design: PoolDesign) -> list[dict[str, object]]:
-    """One row per pool: sites, expected exams per night, peak utilisation, turnaround share, radiologists."""
+    """One row per pool: sites, expected exams per night, peak utilisation, turnaround share, radiologists, and
+    under "note" the pool's notes as they are (`PoolNote`s); `pds_plan.outputs.pool_design.summary_rows` words
+    them for pools_summary.csv."""
     scenario = design.scenario
     names = {s.site_id: s.name for s in scenario.sites}
     means = mean_exams_per_period(scenario)
@@ -466,40 +549,8 @@ def summary_rows(design: PoolDesign) -> list[dict[str, object]]:
                 "credentialed_radiologists": len(figures.radiologists),
                 "spread_km": round(figures.spread_km, 1),
                 "meets_sla": pool.meets_sla,
-                "note": "; ".join(pool.notes),
+                "note": pool.notes,
             }
         )
         rows.append(row)
     return rows
-
-
-def design_metadata(design: PoolDesign) -> dict[str, Any]:
-    settings = design.settings
-    return {
-        "scenario": design.scenario.name,
-        "start": design.scenario.start.isoformat(),
-        "end": design.scenario.end.isoformat(),
-        "settings": {
-            "max_sites": settings.max_sites or design.scenario.rules.max_sites_per_radiologist,
-            "sla_minutes": settings.sla_minutes,
-            "sla_target": settings.sla_target,
-            "min_radiologists": settings.min_radiologists,
-            "replications": settings.replications,
-            "seed": settings.seed,
-            "service_cv": settings.cv,
-            "km_other_ght": settings.km_other_ght,
-            "km_other_departement": settings.km_other_departement,
-        },
-        "period_kinds": [k.value for k in design.kinds],
-        "pools": len(design.pools),
-        "radiologists_on_call_at_once": design.on_call_at_night,
-        "pds_sites": len(design.scenario.pds_sites),
-        "pools_meeting_sla": sum(1 for p in design.pools if p.meets_sla),
-        "candidates_tried": design.candidates_tried,
-        "candidates_allowed": design.candidates_allowed,
-        "proven_optimal": design.optimal,
-        "seconds": round(design.seconds, 2),
-        "unpoolable_sites": design.unpoolable,
-        "radiologists_who_can_read_no_pool": list(design.idle_radiologists()),
-        "sites_alone": design.explanations,
-    }

@@ -1,4 +1,8 @@
-"""pds-plan pools design: which sites one radiologist on call can read together."""
+"""pds-plan pools design: which sites one radiologist on call can read together.
+
+The terminal speaks English, as every command's does; the files people read (pools_summary.csv's notes) are in
+French unless --lang en.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,22 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pds_plan.analysis.pool_design import DesignSettings, PoolDesign, count_of, design_pools
+from pds_plan.analysis.pool_design import DesignSettings, PoolDesign, design_pools
 from pds_plan.analysis.sla import DEFAULT_CV
 from pds_plan.cli.common import clean_errors, console, scenario_or_default
 from pds_plan.domain.demand import mean_exams_per_period
 from pds_plan.domain.model import PeriodKind
 from pds_plan.errors import display_path
 from pds_plan.io.scenario import load_scenario
+from pds_plan.outputs.language import Language
 from pds_plan.outputs.plots import short_site_names
-from pds_plan.outputs.pool_design import write_pool_design
+from pds_plan.outputs.pool_design import note_text, notes_text, write_pool_design
 
 pools_app = typer.Typer(help="Design pools of sites read together by one radiologist on call.", no_args_is_help=True)
+
+
+def count_of(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def show_design(out: Console, design: PoolDesign) -> None:
@@ -71,9 +80,11 @@ def show_design(out: Console, design: PoolDesign) -> None:
         "peak hour; share: worst period kind; p90': 90th percentile of turnaround; rad.: radiologists credentialed "
         "for every site; ! below the target"
     )
-    for site, why in sorted(design.unpoolable.items()):
+    for site, note in sorted(design.unpoolable.items()):
+        why = note_text(note, Language.EN)
         out.print(f"[bold red]cannot be covered:[/] {escape(names.get(site, site))}: {escape(why)}")
-    for site, why in sorted(design.explanations.items()):
+    for site, notes in sorted(design.explanations.items()):
+        why = notes_text(notes, Language.EN)
         out.print(f"[bold]alone:[/] {escape(names.get(site, site))}: {escape(why)}")
     idle = design.idle_radiologists()
     if idle:
@@ -122,6 +133,15 @@ def design_command(
     replications: Annotated[int, typer.Option("--replications", min=10, help="Simulated periods per pool.")] = 400,
     cv: Annotated[float, typer.Option("--cv", min=0.0, help="Coefficient of variation of reading times.")] = DEFAULT_CV,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the simulation and the solver.")] = 0,
+    lang: Annotated[
+        Language,
+        typer.Option(
+            "--lang",
+            help="Language of the notes of pools_summary.csv (why a site stays alone): fr or en. The terminal and "
+            "pools_design.json stay in English.",
+            case_sensitive=False,
+        ),
+    ] = Language.FR,
     force: Annotated[bool, typer.Option("--force", help="Replace the files if they exist.")] = False,
 ) -> None:
     """Partition the PDS sites into pools that one radiologist on call can read within the turnaround target.
@@ -129,12 +149,14 @@ def design_command(
     Candidate pools (up to --max-sites sites) need --min-radiologists credentialed for all their sites, stay under
     the scenario's peak reading limit and meet --sla-target in a turnaround simulation of every period kind. CP-SAT
     then chooses the fewest pools (radiologists on call at once), then the most compact ones. pools.csv can be
-    given to solve: add `pools = "PATH/pools.csv"` under [data] in the scenario.
+    given to solve: add `pools = "PATH/pools.csv"` under [data] in the scenario. pools_summary.csv says why each
+    site left alone is alone, in French unless --lang en.
 
     \b
     Examples:
       pds-plan pools design --out runs/lorraine-pools
       pds-plan pools design scenarios/picardie-2027q1.toml --max-sites 3 --sla-target 0.95 --out runs/pic-pools
+      pds-plan pools design --out runs/lorraine-pools-en --lang en
     """
     path = scenario_or_default(scenario)
     loaded = load_scenario(path)
@@ -148,7 +170,7 @@ def design_command(
         cv=cv,
     )
     design = design_pools(loaded, settings)
-    written = write_pool_design(design, out, force=force)
+    written = write_pool_design(design, out, force=force, language=lang)
     show_design(console, design)
     for file in written:
         console.print(f"wrote {escape(display_path(file))}")

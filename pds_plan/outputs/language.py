@@ -9,9 +9,11 @@ of the input contract (rota.csv, summary.json) keep their English column names.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from enum import StrEnum
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
@@ -66,6 +68,17 @@ def long_date(day: dt.date, language: Language) -> str:
 def short_date(day: dt.date, language: Language) -> str:
     """ "15 févr. 2027", "15 Feb 2027"."""
     return format_date(day, format="medium", locale=language.locale)
+
+
+@functools.cache
+def _locale(language: Language) -> Locale:
+    return Locale.parse(language.locale)
+
+
+def is_singular(count: float, language: Language) -> bool:
+    """Whether `count` takes the singular in the language, by its CLDR plural rules (Babel): French says "0 site"
+    and "1 site", English "0 sites" and "1 site"."""
+    return _locale(language).plural_form(abs(count)) == "one"
 
 
 def period_word(kind: str, language: Language) -> str:

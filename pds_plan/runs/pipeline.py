@@ -14,18 +14,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any
 
-import pandas as pd
-
 from pds_plan.analysis.cost import Costs, costs, placeholder_costs
 from pds_plan.analysis.figures import key_figures
 from pds_plan.analysis.pool_design import (
     DesignSettings,
     PoolDesign,
     PoolDesignError,
-    design_metadata,
     design_pools,
     sla_cache,
-    summary_rows,
     with_turnaround_limits,
 )
 from pds_plan.analysis.profile import scenario_profile
@@ -36,6 +32,8 @@ from pds_plan.domain.rota import Assignment
 from pds_plan.domain.run import PoolsOrigin, Run, RunSettings, in_order, plain_json
 from pds_plan.errors import InfeasibleError
 from pds_plan.optimise.rota_model import Progress, SolveOptions
+from pds_plan.outputs.language import DEFAULT_LANGUAGE, Language
+from pds_plan.outputs.pool_design import design_metadata, summary_frame
 from pds_plan.runs.solve import RunResult, solve
 
 STEPS = ("pools", "solve", "check", "analyse")
@@ -119,9 +117,14 @@ def plan(
     *,
     on_step: StepObserver | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    language: Language = DEFAULT_LANGUAGE,
 ) -> Run:
     """Design pools (when the scenario has none and `settings.design_pools`), solve the rota, check it
     independently, analyse its workload, turnaround and costs, and compute its key figures.
+
+    The designed pools' notes (why a site stays alone) are worded in `language` in the run's pools_summary.csv
+    (`design_table`), French by default as every file of a run folder that people read (`outputs.run_outputs`);
+    pools_design.json (`design`) keeps them structured, and its sentences in English.
 
     Raises InfeasibleError (with an explanation) when no rota keeps every hard rule.
     """
@@ -158,7 +161,7 @@ def plan(
         assignments=in_order(result.assignments),
         baseline=in_order(result.greedy.assignments),
         design=plain_json(design_metadata(design)) if design else None,
-        design_table=pd.DataFrame(summary_rows(design)) if design else None,
+        design_table=summary_frame(design, language) if design else None,
         notes=tuple(notes),
         details=RunDetails(result, design, analysed.details.workload, analysed.details.costs),
     )

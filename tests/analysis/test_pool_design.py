@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import pickle
 
 import pytest
 
 from pds_plan import load_scenario
 from pds_plan.analysis.pool_design import (
+    BelowTarget,
     DesignSettings,
+    FewCredentialed,
+    KeptAlone,
+    NoCredential,
+    OverPeakLimit,
     PoolDesignError,
+    RefusalKind,
+    RefusedPairs,
+    TooBusyAlone,
     candidate_pools,
     design_pools,
     radiologist_capacity,
@@ -27,6 +36,8 @@ from pds_plan.analysis.pool_design import (
 from pds_plan.analysis.sla import DEFAULT_REPLICATIONS, simulate_pool
 from pds_plan.bundled import bundled_scenarios
 from pds_plan.domain.model import PeriodKind, PoolMember, Reading, Volume
+from pds_plan.outputs.language import Language
+from pds_plan.outputs.pool_design import note_text, notes_text, refusal_text
 
 TINY_SITES = ["nancy", "metz", "verdun"]
 
@@ -35,12 +46,22 @@ def by_sites(design):
     return {p.figures.site_ids: p for p in design.pools}
 
 
+def explained(design, lang=Language.EN):
+    """The design's explanations of sites alone, in words."""
+    return {site: notes_text(notes, lang) for site, notes in design.explanations.items()}
+
+
 def test_the_fewest_pools_that_keep_the_target(tiny):
     design = design_pools(tiny, DesignSettings(sla_target=0.8))
     assert set(by_sites(design)) == {("metz", "verdun"), ("nancy",)}
     assert design.on_call_at_night == 2 and design.optimal
     assert all(p.meets_sla for p in design.pools)
-    assert design.explanations == {"nancy": "no possible partner: 2 pairs with it missing the turnaround target"}
+    assert explained(design) == {"nancy": "no possible partner: 2 pairs with it missing the turnaround target"}
+    # The design itself holds the reason structured, with its numbers; the outputs word it.
+    assert design.explanations == {"nancy": (KeptAlone(0, (RefusedPairs(RefusalKind.BELOW_TARGET, 2),)),)}
+    assert explained(design, Language.FR) == {
+        "nancy": "aucun partenaire possible : 2 paires avec ce site manqueraient l'objectif de délai de réponse"
+    }
 
 
 def test_every_pds_site_is_in_exactly_one_pool(tiny):
@@ -59,17 +80,27 @@ def test_a_pool_needs_enough_radiologists_credentialed_for_all_its_sites(tiny):
     tried, _ = candidate_pools(tiny, DesignSettings(sla_target=0.5), TINY_SITES)
     triple = next(f for f in tried if len(f.site_ids) == 3)
     assert triple.radiologists == ("R1", "R3")
-    assert triple.refused == "2 radiologists credentialed for all its sites"
+    assert triple.refused == FewCredentialed(radiologists=2, required=3)
+    assert refusal_text(triple.refused, Language.EN) == "2 radiologists credentialed for all its sites"
+    assert refusal_text(triple.refused) == "seulement 2 radiologues conventionnés pour tous ses sites"
     tried, _ = candidate_pools(tiny, DesignSettings(sla_target=0.5, min_radiologists=2), TINY_SITES)
     # With two readers enough, the triple passes the credential test and fails on the next: its peak reading.
-    assert next(f for f in tried if len(f.site_ids) == 3).refused.startswith("51 reading minutes per peak hour")
+    refused = next(f for f in tried if len(f.site_ids) == 3).refused
+    assert isinstance(refused, OverPeakLimit) and round(refused.peak_minutes) == 51
+    assert refusal_text(refused, Language.EN).startswith("51 reading minutes per peak hour")
+    assert refusal_text(refused).startswith("51 minutes de lecture à l'heure de pointe, au-delà de la limite de")
 
 
 def test_a_pool_over_the_peak_reading_limit_of_solve_is_refused(tiny):
     rules = dataclasses.replace(tiny.rules, max_peak_reading_minutes_per_hour=30)
     tried, _ = candidate_pools(dataclasses.replace(tiny, rules=rules), DesignSettings(sla_target=0.5), TINY_SITES)
     refused = {f.site_ids: f.refused for f in tried}
-    assert refused[("nancy", "metz")] == "44 reading minutes per peak hour, over the limit of 30"
+    assert refusal_text(refused[("nancy", "metz")], Language.EN) == (
+        "44 reading minutes per peak hour, over the limit of 30"
+    )
+    assert refusal_text(refused[("nancy", "metz")], Language.FR) == (
+        "44 minutes de lecture à l'heure de pointe, au-delà de la limite de 30"
+    )
     assert refused[("metz", "verdun")] is None  # 21.6
     assert refused[("nancy",)] is None  # alone a site is always allowed, as solve allows it
 
@@ -84,13 +115,26 @@ def test_a_site_too_busy_even_alone_is_kept_alone_and_explained(tiny):
     design = design_pools(tiny, DesignSettings(sla_target=0.81))
     nancy = by_sites(design)[("nancy",)]
     assert not nancy.meets_sla
-    assert design.explanations["nancy"].startswith("too busy for one reader even alone: 80.9 % of night reports")
+    (note,) = design.explanations["nancy"]
+    assert isinstance(note, TooBusyAlone) and isinstance(note.refusal, BelowTarget)
+    assert (note.refusal.period, note.refusal.target) == (PeriodKind.NIGHT, 0.81)
+    # Shares are Babel's: "80.9%" in English (it was "80.9 %" before the notes were worded by outputs), "80,9 %"
+    # in French.
+    assert explained(design)["nancy"].startswith("too busy for one reader even alone: 80.9% of night reports")
+    assert explained(design, Language.FR)["nancy"] == (
+        "trop chargé pour un seul lecteur, même seul : 80,9 % des comptes rendus de nuit en moins de 30 min, "
+        "sous l'objectif de 81 % ; il faut un second lecteur ou une présence sur place"
+    )
 
 
 def test_a_site_nobody_may_read_is_reported_and_left_out(tiny):
     staff = tuple(dataclasses.replace(r, sites=r.sites - {"verdun"}) for r in tiny.radiologists)
     design = design_pools(dataclasses.replace(tiny, radiologists=staff), DesignSettings(sla_target=0.5))
-    assert design.unpoolable == {"verdun": "no radiologist holds a credential (convention) for it"}
+    assert design.unpoolable == {"verdun": NoCredential()}
+    assert {s: note_text(n, Language.EN) for s, n in design.unpoolable.items()} == {
+        "verdun": "no radiologist holds a credential (convention) for it"
+    }
+    assert note_text(design.unpoolable["verdun"]) == "aucun radiologue n'a de convention pour ce site"
     assert "verdun" not in {m.site_id for m in design.members()}
 
 
@@ -108,6 +152,8 @@ def test_pools_that_cannot_be_staffed_are_explained_with_the_numbers(tiny):
         design_pools(tiny)
     assert "even the fewest pools that keep the turnaround target (3) need 42 nights on call" in str(error.value)
     assert "the 5 radiologists credentialed for them can take at most 34" in str(error.value)
+    assert (error.value.pools, error.value.nights, error.value.radiologists, error.value.capacity) == (3, 42, 5, 34)
+    assert str(pickle.loads(pickle.dumps(error.value))) == str(error.value)  # as a Dask worker would send it
 
 
 def test_summary_rows_hold_the_pool_figures(tiny):
@@ -120,6 +166,8 @@ def test_summary_rows_hold_the_pool_figures(tiny):
     assert pool["sla_share"] == pytest.approx(0.8254, abs=1e-4)
     assert pool["meets_sla"] is True
     assert set(pool) >= {"peak_utilisation", "p90_minutes", "sla_share_night", "spread_km", "note"}
+    # The analysis gives the notes as they are; outputs.pool_design.summary_rows words them.
+    assert pool["note"] == () and rows["nancy"]["note"] == by_sites(design)[("nancy",)].notes != ()
 
 
 def test_the_design_is_deterministic(tiny):
@@ -144,7 +192,10 @@ def test_bundled_pools_keep_the_target_in_a_fresh_simulation(bundled_design):
                 check = simulate_pool(scenario, sites, kind, replications=400, seed=12345)
                 assert check.share_ci[1] >= settings.sla_target, (sites, kind, check.share_within_target)
         elif not pool.meets_sla:
-            assert bundled_design.explanations[sites[0]].startswith("too busy for one reader even alone")
+            assert explained(bundled_design)[sites[0]].startswith("too busy for one reader even alone")
+            assert explained(bundled_design, Language.FR)[sites[0]].startswith(
+                "trop chargé pour un seul lecteur, même seul : "
+            )
     assert sorted(m.site_id for m in bundled_design.members()) == sorted(s.site_id for s in scenario.pds_sites)
 
 
