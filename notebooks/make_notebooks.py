@@ -94,17 +94,17 @@ from IPython.display import display
 import pds_plan
 from pds_plan import build_calendar, bundled_scenarios, default_scenario, load_scenario, summarise
 from pds_plan.analysis.pool_design import design_pools
+from pds_plan.analysis.pool_notes import notes_text, summary_frame
 from pds_plan.analysis.profile import scenario_profile
 from pds_plan.analysis.sla import simulate_pool
 from pds_plan.domain import demand
+from pds_plan.domain.language import Language
 from pds_plan.domain.model import MODALITIES, PeriodKind
 from pds_plan.domain.run import RunSettings
 from pds_plan.io.run_store import folder_view, read_run, rota_frame, write_run
 from pds_plan.outputs.compare import shown
 from pds_plan.outputs.maps import plot_coverage
 from pds_plan.outputs.plots import plot_workload
-from pds_plan.outputs.language import Language
-from pds_plan.outputs.pool_design import notes_text, summary_frame
 from pds_plan.runs.pipeline import design_settings, plan
 
 pd.set_option("display.width", 160)

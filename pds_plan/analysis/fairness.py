@@ -1,4 +1,5 @@
-"""Fairness of a rota: each radiologist's weighted load against their fair share, and the spread between them."""
+"""Fairness of a rota: each radiologist's weighted load (points) and on-call hours against their fair share, and
+the spread between them."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ class Fairness:
     # still even out. Between groups that share no site, loads are set by the sites' needs, not by the rota.
     spread_ratio_within_groups: float = float("nan")
     groups: int = 0
+    # On-call hours per FTE-available day, max / min: a night is 14 h for 2 points and a Sunday day 10 h for 2, so a
+    # rota even in points may not be even in hours.
+    hours_spread_ratio: float = float("nan")
+    hours_spread_ratio_within_groups: float = float("nan")
 
     def as_dict(self) -> dict[str, float | int]:
         # Unrounded: every display rounds once (a ratio of 1.355 rounded here and again on a plot read 1.36).
@@ -32,6 +37,8 @@ class Fairness:
             "radiologists_without_duty": self.zero_load,
             "spread_ratio_within_credential_groups": self.spread_ratio_within_groups,
             "credential_groups": self.groups,
+            "hours_spread_ratio_max_min": self.hours_spread_ratio,
+            "hours_spread_ratio_within_credential_groups": self.hours_spread_ratio_within_groups,
         }
 
 
@@ -51,6 +58,7 @@ def fairness(scenario: Scenario, assignments: Iterable[Assignment]) -> Fairness:
         duties[a.radiologist_id][span] = max(
             duties[a.radiologist_id].get(span, 0), period_points(period, scenario.points)
         )
+    hours = {r: sum((end - start).total_seconds() / 3600 for start, end in spans) for r, spans in duties.items()}
     share = fair_share_weights(scenario, eligible)
     total_points = sum(sum(d.values()) for d in duties.values()) + sum(scenario.balances.get(r, 0.0) for r in eligible)
     total_share = sum(share.values()) or 1.0
@@ -68,6 +76,8 @@ def fairness(scenario: Scenario, assignments: Iterable[Assignment]) -> Fairness:
                 "fair_share": round(fair, 2),
                 "deviation": round(points - fair, 2),
                 "points_per_fte_day": round(points / (scenario.radiologist(r).fte * available_days), 4),
+                "hours": round(hours.get(r, 0.0), 2),
+                "hours_per_fte_day": round(hours.get(r, 0.0) / (scenario.radiologist(r).fte * available_days), 4),
             }
         )
     frame = pd.DataFrame(rows)
@@ -75,11 +85,7 @@ def fairness(scenario: Scenario, assignments: Iterable[Assignment]) -> Fairness:
     if len(frame):
         frame.insert(1, "group", [group_of[r] for r in frame["radiologist_id"]])
     per_day = frame["points_per_fte_day"] if len(frame) else pd.Series([0.0])
-    within = [
-        float(g.max() / g.min()) if g.min() > 0 else float("inf")
-        for _, g in (frame.groupby("group")["points_per_fte_day"] if len(frame) else [])
-        if len(g) > 1
-    ]
+    hours_per_day = frame["hours_per_fte_day"] if len(frame) else pd.Series([0.0])
     mean_share = total_share / max(len(eligible), 1)
     normalised = [
         float(points) * mean_share / share[r]
@@ -87,9 +93,23 @@ def fairness(scenario: Scenario, assignments: Iterable[Assignment]) -> Fairness:
     ] or [0.0]
     return Fairness(
         per_radiologist=frame,
-        spread_ratio=float(per_day.max() / per_day.min()) if per_day.min() > 0 else float("inf"),
+        spread_ratio=_ratio(per_day),
         spread_points=float(max(normalised) - min(normalised)),
         zero_load=int((frame["points"] == 0).sum()) if len(frame) else 0,
-        spread_ratio_within_groups=max(within, default=float("nan")),
+        spread_ratio_within_groups=_worst_within_groups(frame, "points_per_fte_day"),
         groups=len(set(group_of.values())),
+        hours_spread_ratio=_ratio(hours_per_day),
+        hours_spread_ratio_within_groups=_worst_within_groups(frame, "hours_per_fte_day"),
     )
+
+
+def _ratio(values: pd.Series) -> float:
+    """max / min; infinite when somebody has nothing."""
+    return float(values.max() / values.min()) if values.min() > 0 else float("inf")
+
+
+def _worst_within_groups(frame: pd.DataFrame, column: str) -> float:
+    """The largest max / min inside a credential group of two or more radiologists (NaN: no such group)."""
+    if not len(frame):
+        return float("nan")
+    return max((_ratio(g) for _, g in frame.groupby("group")[column] if len(g) > 1), default=float("nan"))

@@ -11,7 +11,7 @@ exams and removes credentialed radiologists). Every site is also a candidate on 
 since every PDS site must be covered: a site that fails alone is kept alone and explained.
 
 What the design says about a pool or a site (why it is refused, why it stays alone) is structured, never worded
-here: small frozen dataclasses with their numbers (`Refusal`, `PoolNote`), which `pds_plan.outputs.pool_design`
+here: small frozen dataclasses with their numbers (`Refusal`, `PoolNote`), which `pds_plan.analysis.pool_notes`
 words in French or English for the files people read.
 
 The partition (`optimise.pool_partition`) then chooses the fewest pools, that is the fewest radiologists on call at
@@ -190,7 +190,7 @@ class DesignedPool:
     pool_id: str
     figures: PoolFigures
     meets_sla: bool
-    notes: tuple[PoolNote, ...] = ()  # why a site is alone (`outputs.pool_design` words them)
+    notes: tuple[PoolNote, ...] = ()  # why a site is alone (`analysis.pool_notes` words them)
 
 
 @dataclass(frozen=True)
@@ -518,7 +518,7 @@ def with_turnaround_limits(
 
 def summary_rows(design: PoolDesign) -> list[dict[str, object]]:
     """One row per pool: sites, expected exams per night, peak utilisation, turnaround share, radiologists, and
-    under "note" the pool's notes as they are (`PoolNote`s); `pds_plan.outputs.pool_design.summary_rows` words
+    under "note" the pool's notes as they are (`PoolNote`s); `pds_plan.analysis.pool_notes.summary_rows` words
     them for pools_summary.csv."""
     scenario = design.scenario
     names = {s.site_id: s.name for s in scenario.sites}

@@ -28,6 +28,7 @@ SHOWN = {
     "pools_below_target": "pools below target",
     "fairness_max_over_min": "fairness max/min",
     "fairness_within_groups": "within credential groups",
+    "fairness_hours_max_over_min": "hours max/min",
     "radiologists_excluded": "radiologists excluded",
     "daytime_days_lost": "daytime days lost",
     "cost_total_eur": "cost €",

@@ -9,11 +9,11 @@ import typer
 from rich.markup import escape
 
 from pds_plan.cli.common import clean_errors, console
+from pds_plan.domain.language import Language
 from pds_plan.errors import display_path
 from pds_plan.io.pseudonym_key import is_within, key_in, read_or_create_key
 from pds_plan.io.run_store import folder_view, read_run
 from pds_plan.outputs.exports import ICS_FOLDER, ExportFormat, export_run
-from pds_plan.outputs.language import Language
 from pds_plan.runs.pseudonymise import pseudonymise
 
 SEPARATORS = {",": ",", ";": ";", "comma": ",", "semicolon": ";"}

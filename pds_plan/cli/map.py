@@ -10,11 +10,11 @@ import typer
 from rich.markup import escape
 
 from pds_plan.cli.common import clean_errors, console
+from pds_plan.domain.language import Language
 from pds_plan.domain.model import Scenario
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.run_store import folder_view, read_run
 from pds_plan.io.scenario import load_scenario
-from pds_plan.outputs.language import Language
 from pds_plan.outputs.maps import FORMATS, parse_date, write_map
 
 

@@ -9,9 +9,9 @@ import typer
 from rich.markup import escape
 
 from pds_plan.cli.common import clean_errors, console, report_problems
+from pds_plan.domain.language import Language
 from pds_plan.errors import display_path
 from pds_plan.io.run_store import folder_view, read_run
-from pds_plan.outputs.language import Language
 from pds_plan.outputs.plots import PlotKind, output_format, write_plot
 
 WHAT = {

@@ -16,15 +16,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from pds_plan.analysis.pool_design import DesignSettings, PoolDesign, design_pools
+from pds_plan.analysis.pool_notes import note_text, notes_text
 from pds_plan.analysis.sla import DEFAULT_CV
 from pds_plan.cli.common import clean_errors, console, scenario_or_default
 from pds_plan.domain.demand import mean_exams_per_period
+from pds_plan.domain.language import Language
 from pds_plan.domain.model import PeriodKind
 from pds_plan.errors import display_path
 from pds_plan.io.scenario import load_scenario
-from pds_plan.outputs.language import Language
 from pds_plan.outputs.plots import short_site_names
-from pds_plan.outputs.pool_design import note_text, notes_text, write_pool_design
+from pds_plan.outputs.pool_design import write_pool_design
 
 pools_app = typer.Typer(help="Design pools of sites read together by one radiologist on call.", no_args_is_help=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from rich import box
@@ -75,7 +76,9 @@ def show_run(console: Console, result: RunResult, folder: Path) -> None:
         lines.append(f"[yellow]{summary['note']}[/]")
     if summary.get("interrupted"):
         lines.append("[yellow]stopped by Ctrl-C: the best rota found is kept[/]")
-    if summary["objective"] is not None:
+    if summary.get("stages"):
+        lines += _stage_lines(summary["stages"], summary["wall_time_seconds"])
+    elif summary["objective"] is not None:
         lines.append(
             f"objective {summary['objective']:,.0f}   best bound {summary['best_bound']:,.0f}   "
             f"gap {gap:.1%}   {summary['wall_time_seconds']:.1f} s"
@@ -86,11 +89,17 @@ def show_run(console: Console, result: RunResult, folder: Path) -> None:
         f"fairness (max/min points per FTE-available day): {fair['spread_ratio_max_min']:.2f}"
         f"   greedy baseline: {base['spread_ratio_max_min']:.2f}"
     )
+    lines.append(
+        f"on-call hours (max/min per FTE-available day): {fair['hours_spread_ratio_max_min']:.2f}"
+        f"   greedy baseline: {base['hours_spread_ratio_max_min']:.2f}"
+    )
     if fair["credential_groups"] > 1:
         lines.append(
             f"  within the {fair['credential_groups']} groups of radiologists sharing credentials: "
-            f"{fair['spread_ratio_within_credential_groups']:.2f}   greedy: "
-            f"{base['spread_ratio_within_credential_groups']:.2f}"
+            f"{fair['spread_ratio_within_credential_groups']:.2f} in points, "
+            f"{fair['hours_spread_ratio_within_credential_groups']:.2f} in hours   greedy: "
+            f"{base['spread_ratio_within_credential_groups']:.2f}, "
+            f"{base['hours_spread_ratio_within_credential_groups']:.2f}"
         )
     lowest = floor.get("spread_ratio_at_least")
     if lowest is not None:
@@ -115,6 +124,35 @@ def show_run(console: Console, result: RunResult, folder: Path) -> None:
         console.print(table)
 
 
+STAGE_WORDS = {
+    "largest_load": "largest load",
+    "smallest_load": "smallest load",
+    "hours_spread": "hours spread",
+    "preferences": "preferences",
+}
+
+
+def _stage_lines(stages: list[dict[str, Any]], seconds: float | None) -> list[str]:
+    """The staged objective, one line per stage: its value, the bound proven and the gap (the first stage's gap is
+    the run's). Months of a horizon solved month by month are summed up in one line."""
+    whole = [s for s in stages if s.get("part") is None]
+    months = sorted({s["part"] for s in stages if s.get("part") is not None})
+    lines = [f"solved in {len(whole) or len({s['name'] for s in stages})} stages, {seconds or 0:.1f} s"]
+    if months and not whole:
+        lines[0] += f", month by month ({months[0]} to {months[-1]}), no bound over the whole horizon"
+    for stage in whole:
+        unit = {"points": " points", "hours": " h"}.get(stage["unit"], "")
+        if stage["objective"] is None:
+            lines.append(f"  {STAGE_WORDS.get(stage['name'], stage['name'])}: no better rota found ({stage['status']})")
+            continue
+        bound = "" if stage["bound"] is None else f", bound {stage['bound']:,.2f}{unit}, gap {stage['gap']:.1%}"
+        lines.append(
+            f"  {STAGE_WORDS.get(stage['name'], stage['name'])}: {stage['objective']:,.2f}{unit}{bound}"
+            + ("  (proven)" if stage["status"] == "OPTIMAL" else "")
+        )
+    return lines
+
+
 def _ratio(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
@@ -127,7 +165,7 @@ def figure_rows(figures: KeyFigures) -> list[tuple[str, str]]:
     """The key figures of a run as the terminal shows them (rounded here, once)."""
     status = figures.status + (" (proven optimal)" if figures.proven_optimal else "")
     if figures.gap is not None:
-        status += f", gap {figures.gap:.1%}"
+        status += f", gap {figures.gap:.1%}" + (" on the largest load" if figures.gap_of == "largest_load" else "")
     rows = [
         ("rota", status),
         ("rule check", f"{figures.violations} violation(s)"),
@@ -152,7 +190,9 @@ def figure_rows(figures: KeyFigures) -> list[tuple[str, str]]:
             )
         )
     measures = [("fairness (max/min load)", figures.fairness_max_over_min, figures.baseline_max_over_min,
-                 figures.fairness_floor)]  # fmt: skip
+                 figures.fairness_floor),
+                ("  in on-call hours", figures.fairness_hours_max_over_min, figures.baseline_hours_max_over_min,
+                 None)]  # fmt: skip
     if figures.credential_groups > 1:  # with one group the two measures are the same figure
         measures.append(("  within credential groups", figures.fairness_within_groups,
                          figures.baseline_within_groups, figures.fairness_floor_within_groups))  # fmt: skip

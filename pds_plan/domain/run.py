@@ -59,7 +59,8 @@ class KeyFigures:
     scenario: str
     status: str
     proven_optimal: bool
-    gap: float | None
+    gap: float | None  # the proven gap of the first stage (the largest load) when the rota was solved in stages
+    gap_of: str | None  # "largest_load" then; None for a rota solved otherwise (replanned, greedy)
     violations: int
     on_call_duties: int  # one radiologist on call in one period, however many sites they read
     site_periods: int  # PDS periods of every PDS site: the duties without pooling
@@ -76,11 +77,14 @@ class KeyFigures:
     pools_below_target_names: tuple[str, ...]
     fairness_max_over_min: float | None  # summary.json fairness.spread_ratio_max_min
     fairness_within_groups: float | None
+    fairness_hours_max_over_min: float | None  # on-call hours per FTE-available day, max / min
+    fairness_hours_within_groups: float | None
     credential_groups: int  # groups of radiologists linked by shared credentials (1: the two fairness figures agree)
     fairness_floor: float | None  # no rota of the scenario can be more even (optimise/fairness_floor.py)
     fairness_floor_within_groups: float | None
     baseline_max_over_min: float | None  # the spreadsheet-style greedy rota
     baseline_within_groups: float | None
+    baseline_hours_max_over_min: float | None
     radiologists: int
     radiologists_excluded: int  # may read no PDS site under the run's pools and credentials: never on call
     radiologists_excluded_ids: tuple[str, ...]
@@ -99,6 +103,8 @@ class KeyFigures:
     def from_dict(cls, values: Mapping[str, Any]) -> KeyFigures:
         known = {f.name for f in fields(cls)}
         loaded = {k: v for k, v in values.items() if k in known}
+        for name in known - set(loaded):  # a figure added since the run was written: not known for it
+            loaded[name] = None
         for name in ("pools_below_target_names", "radiologists_excluded_ids"):
             loaded[name] = tuple(loaded.get(name) or ())
         return cls(**loaded)

@@ -8,7 +8,7 @@ import re
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +28,7 @@ from pds_plan.domain.model import (
     Scenario,
     Site,
     SiteKind,
+    Stages,
     Volume,
     Weights,
 )
@@ -49,7 +50,7 @@ OPTIONAL_FILES = ("availability", "pools", "pins", "balances")
 MAX_HORIZON_DAYS = 2 * 366
 MAX_PERIOD_HOURS = 14  # arrêté du 30 avril 2003: a day or night period lasts at most 14 h
 MIN_CREDENTIALED = 3
-KNOWN_TABLES = {"scenario", "data", "rules", "hours", "points", "weights", "reading", "costs"}
+KNOWN_TABLES = {"scenario", "data", "rules", "hours", "points", "weights", "stages", "reading", "costs"}
 T = TypeVar("T")
 
 
@@ -199,6 +200,23 @@ def _dataclass_from_table(reader: TomlReader, table: str, cls: type[T]) -> T:
     return cls(**values)
 
 
+def _stages(reader: TomlReader) -> Stages:
+    """The [stages] table: each stage's share of the time limit (numbers >= 0, not all 0; they need not sum to 1)
+    and the tolerance within which later stages hold earlier ones (a share, below 0.5)."""
+    stages = _dataclass_from_table(reader, "stages", Stages)
+    if stages.tolerance >= 0.5:
+        reader.error("stages", "tolerance", f"{stages.tolerance!r} is too large (expected a share from 0 to 0.5)")
+        stages = replace(stages, tolerance=Stages().tolerance)
+    if not stages.shares() or stages.largest_load <= 0:
+        reader.error(
+            "stages",
+            "largest_load",
+            "the first stage needs a share of the time limit (expected a number > 0: it proves the bound)",
+        )
+        stages = Stages()
+    return stages
+
+
 def _costs(reader: TomlReader) -> tuple[CostSettings, tuple[str, ...]]:
     """The [costs] table: amounts in euros (numbers >= 0) over the placeholder defaults, and the keys it sets."""
     names = [f.name for f in fields(CostSettings)]
@@ -329,7 +347,13 @@ def _check_horizon_pin(pin: PinRow, site: Site, start: dt.date, end: dt.date) ->
 def scenario_keys() -> dict[str, str]:
     """Every setting of a scenario file a sweep may vary, `table.key` → what it takes (validated on loading)."""
     keys: dict[str, str] = {}
-    for table, cls in (("rules", Rules), ("points", Points), ("weights", Weights), ("costs", CostSettings)):
+    for table, cls in (
+        ("rules", Rules),
+        ("points", Points),
+        ("weights", Weights),
+        ("stages", Stages),
+        ("costs", CostSettings),
+    ):
         for spec in fields(cls):
             keys[f"{table}.{spec.name}"] = str(spec.type)
     for kind in PeriodKind:
@@ -381,6 +405,7 @@ def load_scenario(
     paths.update({role: Path(file).resolve() for role, file in (files or {}).items()})
     points = _dataclass_from_table(reader, "points", Points)
     weights = _dataclass_from_table(reader, "weights", Weights)
+    stages = _stages(reader)
     reading = _reading(reader)
     costs, costs_given = _costs(reader)
     if findings.errors:
@@ -591,6 +616,7 @@ def load_scenario(
         rules=rules,
         points=points,
         weights=weights,
+        stages=stages,
         reading=reading,
         source=path.resolve(),
         input_files=paths,

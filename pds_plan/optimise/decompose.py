@@ -1,4 +1,4 @@
-"""Long horizons solved month by month, carrying each radiologist's points over, then polished as a whole.
+"""Long horizons solved month by month, carrying each radiologist's points and hours over, then polished as a whole.
 
 A quarter or a year at once is a large model in which the search improves fairness slowly; a month is small enough
 for it to do well. Each month is solved with the points earned in the months before counted in its fairness terms,
@@ -18,8 +18,8 @@ from pds_plan.domain.calendar import build_calendar
 from pds_plan.domain.model import Scenario
 from pds_plan.domain.rota import Assignment, fair_share_weights, period_points
 from pds_plan.optimise.greedy import greedy_rota
-from pds_plan.optimise.rota_model import Progress, SolveOptions, SolveOutcome, solve_model
-from pds_plan.optimise.solve import build_rota_model
+from pds_plan.optimise.rota_model import Progress, SolveOptions, SolveOutcome
+from pds_plan.optimise.stages import StageRecord, build_staged_model, solve_stages
 
 OVERLAP_DAYS = 2  # decisions of the month before that rest and block rules can still reach
 MONTHS_SHARE_OF_TIME = 0.6
@@ -42,24 +42,40 @@ def month_spans(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
 
 def carried_points(scenario: Scenario, assignments: list[Assignment], before: dt.date) -> dict[str, int]:
     """Points each radiologist earned in the assignments before a date, one duty per on-call period."""
+    return {
+        r: sum(points for points, _ in duties.values()) for r, duties in _duties(scenario, assignments, before).items()
+    }
+
+
+def carried_hours(scenario: Scenario, assignments: list[Assignment], before: dt.date) -> dict[str, float]:
+    """On-call hours each radiologist worked in the assignments before a date, one duty per on-call period."""
+    return {
+        r: sum(hours for _, hours in duties.values()) for r, duties in _duties(scenario, assignments, before).items()
+    }
+
+
+def _duties(
+    scenario: Scenario, assignments: list[Assignment], before: dt.date
+) -> dict[str, dict[tuple, tuple[int, float]]]:
+    """Each radiologist's on-call periods before a date, by time span: (points, hours)."""
     periods = {p.key: p for p in build_calendar(replace(scenario, end=max(scenario.start, before)))}
-    duties: dict[str, dict[tuple, int]] = defaultdict(dict)
+    duties: dict[str, dict[tuple, tuple[int, float]]] = defaultdict(dict)
     for a in assignments:
         if a.date < before and a.key in periods:
             period = periods[a.key]
             span = (period.start_utc, period.end_utc)
-            duties[a.radiologist_id][span] = max(
-                duties[a.radiologist_id].get(span, 0), period_points(period, scenario.points)
-            )
-    return {r: sum(d.values()) for r, d in duties.items()}
+            points = max(duties[a.radiologist_id].get(span, (0, 0.0))[0], period_points(period, scenario.points))
+            duties[a.radiologist_id][span] = (points, (period.end_utc - period.start_utc).total_seconds() / 3600)
+    return duties
 
 
 def solve_by_month(
     scenario: Scenario,
     options: SolveOptions,
     on_progress: Callable[[Progress], None] | None = None,
-) -> SolveOutcome | None:
-    """The rota solved month by month then polished as a whole when that is small enough.
+) -> tuple[SolveOutcome, tuple[StageRecord, ...]] | None:
+    """The rota solved month by month, each month in the stages of optimise/stages.py with the points and hours of
+    the months before carried, then polished as a whole (in the same stages) when that is small enough.
 
     A month whose search finds nothing in its share of the time keeps its greedy rota; None is returned only when
     a month has neither (solve the horizon whole instead).
@@ -68,10 +84,12 @@ def solve_by_month(
     spans = month_spans(scenario.start, scenario.end)
     everyone = sorted({r.radiologist_id for r in scenario.radiologists})
     shares = fair_share_weights(scenario, everyone)
-    per_month = options.time_limit * MONTHS_SHARE_OF_TIME / len(spans)
+    per_month: float | None = None  # set once the first month's model tells the size of the whole horizon
+    polish_whole = True
     chosen: list[Assignment] = []
     statuses: list[str] = []
     reproducible: list[bool] = []
+    records: list[StageRecord] = []
     assignment_variables = 0
     interrupted = False
     outcome: SolveOutcome | None = None
@@ -84,10 +102,12 @@ def solve_by_month(
         carried = {
             r: earned.get(r, 0) + round(scenario.balances.get(r, 0)) for r in set(earned) | set(scenario.balances)
         }
+        hours = carried_hours(scenario, chosen, overlap)
         before = [a for a in chosen if a.date >= overlap]
         if not interrupted:
             try:
-                rota = build_rota_model(month, carried=carried, shares=shares)
+                staged = build_staged_model(month, carried=carried, shares=shares, carried_hours=hours)
+                rota = staged.rota
                 slot_of = {period.key: index for index, period in enumerate(rota.plan.slots)}
                 for a in before:
                     if (a.radiologist_id, slot_of.get(a.key)) in rota.x:
@@ -103,7 +123,13 @@ def solve_by_month(
             chosen += [a for a in kept.assignments if a.date >= first]
             statuses.append(f"{first:%Y-%m}: greedy kept (interrupted)")
             continue
-        outcome = solve_model(rota, replace(options, time_limit=per_month, hint=hint))
+        if per_month is None:
+            # The whole horizon is polished only when it is small enough to build and search (about the first
+            # month's size times the months); otherwise the months have all the time.
+            polish_whole = len(rota.x) * len(spans) <= POLISH_MAX_ASSIGNMENT_VARIABLES
+            per_month = options.time_limit * (MONTHS_SHARE_OF_TIME if polish_whole else 1.0) / len(spans)
+        outcome, month_records = solve_stages(staged, replace(options, time_limit=per_month), scenario.stages, hint)
+        records += [replace(record, part=f"{first:%Y-%m}") for record in month_records]
         interrupted = outcome.interrupted
         assignment_variables += len(rota.x)
         if outcome.found:
@@ -121,10 +147,10 @@ def solve_by_month(
         "decomposition": statuses,
         "reproducible": all(reproducible) and not interrupted,
     }
-    if interrupted or assignment_variables > POLISH_MAX_ASSIGNMENT_VARIABLES:
+    if interrupted or not polish_whole:
         # Interrupted, or the whole horizon is too large to build and search in memory and time: the months' rota
         # stands, with no global bound (gap unknown).
-        return SolveOutcome(
+        months_outcome = SolveOutcome(
             status="FEASIBLE",
             assignments=tuple(sorted(chosen)),
             objective=None,
@@ -136,11 +162,16 @@ def solve_by_month(
             model_size={"assignment_variables_by_month": assignment_variables},
             interrupted=interrupted,
         )
+        return months_outcome, tuple(records)
     # A fixed share of the limit, not the time left on the clock, so that the same inputs give the same polish.
     polish = max(1.0, options.time_limit * (1 - MONTHS_SHARE_OF_TIME))
-    whole = build_rota_model(scenario)
-    final = solve_model(whole, replace(options, time_limit=polish, hint=chosen), on_progress)
+    whole = build_staged_model(scenario)
+    final, whole_records = solve_stages(
+        whole, replace(options, time_limit=polish), scenario.stages, chosen, on_progress
+    )
     months = {"decomposition": statuses, "months_reproducible": all(reproducible)}
     merged = {**final.parameters, **months}
     merged["reproducible"] = bool(final.parameters.get("reproducible", False)) and all(reproducible)
-    return replace(final, wall_time=time.monotonic() - started, parameters=merged)
+    if not final.found:  # the polish found nothing within its time: the months' rota stands
+        final = replace(final, status="FEASIBLE", assignments=tuple(sorted(chosen)), objective=None, bound=None)
+    return replace(final, wall_time=time.monotonic() - started, parameters=merged), (*records, *whole_records)

@@ -5,11 +5,12 @@ radiologists credentialed for a single quiet site get little. This module proves
 spread (max / min points per FTE-available day) from a linear relaxation of the rota: the horizon's on-call windows
 are grouped by month, points and period kinds, and each radiologist takes a fractional number of windows of each
 class, so that every site's periods are covered by credentialed, available radiologists within the per-window limits
-(sites at once, peak reading capacity), the monthly limit and the rest rule (no two nights in a row). Any real rota
+(sites at once, peak reading capacity, no grouping that misses the turnaround target read whole), the monthly limit
+and the rest rule (no two nights in a row). Any real rota
 gives such numbers, so the least the most loaded radiologist can have in the relaxation is a lower bound on the most
 loaded's load in every rota, and the most the least loaded can have an upper bound on the least loaded's: their ratio
-is a floor for the spread. Rules the relaxation leaves out (fixed pools read together, blocks, weekends, self-formed
-pools that keep the turnaround target) only make the floor lower, never wrong.
+is a floor for the spread. Rules the relaxation leaves out (fixed pools read together, blocks, weekends) only make
+the floor lower, never wrong.
 
 The planner reads it as: "no rota under these credentials goes below this spread; to go lower, add credentials".
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
@@ -96,20 +97,35 @@ class _Relaxation:
     least a window can earn, the least loaded with the window's least plus every covered slot's excess over it.
     """
 
-    def __init__(self, scenario: Scenario, plan: WindowPlan, eligible: list[str]) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        plan: WindowPlan,
+        eligible: list[str],
+        scale: Mapping[str, float] | None = None,
+        carried: Mapping[str, float] | None = None,
+    ) -> None:
         self.solver = pywraplp.Solver.CreateSolver("GLOP")
-        low, high = _relaxed_loads(self.solver, scenario, plan, eligible)
+        low, high = _relaxed_loads(self.solver, scenario, plan, eligible, scale, carried)
         self.level = self.solver.NumVar(0.0, self.solver.infinity(), "level")
         infinity = self.solver.infinity()
+        # Everybody's load at most a given maximum (switched on by `extreme_load`'s `largest_at_most`).
+        self.caps = {r: self.solver.Add(-infinity <= low[r] <= infinity) for r in eligible}
         self.rows = {(r, True): self.solver.Add(-infinity <= low[r] - self.level <= infinity) for r in eligible} | {
             (r, False): self.solver.Add(-infinity <= high[r] - self.level <= infinity) for r in eligible
         }
 
-    def extreme_load(self, team: list[str], highest: bool, seconds: float) -> tuple[int, float | None]:
+    def extreme_load(
+        self, team: list[str], highest: bool, seconds: float, largest_at_most: float | None = None
+    ) -> tuple[int, float | None]:
         """The least possible load of the most loaded of `team` (highest=True), or the most possible load of its
-        least loaded (highest=False); None without an optimum within `seconds` (or none at all: no rota then)."""
+        least loaded (highest=False), with every load of `team` at most `largest_at_most` when given; None without
+        an optimum within `seconds` (or none at all: no rota then)."""
         self.solver.SetTimeLimit(max(1, int(seconds * 1000)))
         infinity = self.solver.infinity()
+        if largest_at_most is not None:
+            for r in team:
+                self.caps[r].SetBounds(-infinity, largest_at_most * (1 + SAFETY))
         for r in team:
             row = self.rows[(r, highest)]
             row.SetBounds(-infinity, 0.0) if highest else row.SetBounds(0.0, infinity)
@@ -120,7 +136,34 @@ class _Relaxation:
         value = float(objective.Value()) if status == pywraplp.Solver.OPTIMAL else None
         for r in team:
             self.rows[(r, highest)].SetBounds(-infinity, infinity)
+            self.caps[r].SetBounds(-infinity, infinity)
         return status, value
+
+
+class LoadRelaxation:
+    """The relaxation of fairness_floor for the optimiser's own measure of load: `scale[r]` × (points carried +
+    points earned), so that its optima bound the staged objective's (optimise/stages.py) in its own units."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        plan: WindowPlan,
+        radiologists: list[str],
+        scale: Mapping[str, float],
+        carried: Mapping[str, float],
+    ) -> None:
+        self.radiologists = radiologists
+        self._relaxation = _Relaxation(scenario, plan, radiologists, scale, carried)
+
+    def least_largest(self, seconds: float) -> float | None:
+        """No rota gives its most loaded radiologist less than this (None: not proven within `seconds`)."""
+        _, value = self._relaxation.extreme_load(self.radiologists, True, seconds)
+        return None if value is None else value * (1 - SAFETY)
+
+    def most_smallest(self, seconds: float, largest_at_most: float | None = None) -> float | None:
+        """No rota whose loads are all at most `largest_at_most` gives its least loaded more than this."""
+        _, value = self._relaxation.extreme_load(self.radiologists, False, seconds, largest_at_most)
+        return None if value is None else value * (1 + SAFETY)
 
 
 def fairness_floor(scenario: Scenario, plan: WindowPlan | None = None, time_limit: float = 10.0) -> FairnessFloor:
@@ -165,10 +208,16 @@ Loads = dict[str, pywraplp.LinearExpr]
 
 
 def _relaxed_loads(
-    solver: pywraplp.Solver, scenario: Scenario, plan: WindowPlan, eligible: list[str]
+    solver: pywraplp.Solver,
+    scenario: Scenario,
+    plan: WindowPlan,
+    eligible: list[str],
+    scale: Mapping[str, float] | None = None,
+    carried: Mapping[str, float] | None = None,
 ) -> tuple[Loads, Loads]:
     """Each radiologist's load per fair share, at most (low) and at least (high) what any rota mapping onto the
-    relaxation's values gives them."""
+    relaxation's values gives them: points earned plus points carried (`carried`, by default the scenario's
+    balances) times `scale` (by default one over the fair share)."""
     loads = peak_load_tenths(scenario, plan)
     cap = capacity_tenths(scenario)
     may_cover = _candidates(scenario, plan, eligible)
@@ -200,15 +249,24 @@ def _relaxed_loads(
     for key, n in demand.items():
         solver.Add(solver.Sum(covered_by[key]) == n)
     limit = scenario.rules.max_sites_per_radiologist
+    groupings = scenario.turnaround_limits.below_target if scenario.turnaround_limits is not None else ()
     for (r, c), on in windows.items():
         mine = covering[(r, c)]
         solver.Add(solver.Sum([var for _, var in mine]) <= limit * on)
         solver.Add(solver.Sum([var for _, var in mine]) >= on)  # on call only to cover a site
         if loads is not None:
             solver.Add(solver.Sum([least_load[(site, c)] * var for site, var in mine]) <= cap * on)
+        # A grouping that misses the turnaround target is never read whole by one radiologist: in each window they
+        # cover at most all but one of its sites, so over the windows of a class at most that many times theirs.
+        sites = dict(mine)
+        for grouping in groupings:
+            if all(site in sites for site in grouping):
+                solver.Add(solver.Sum([sites[site] for site in grouping]) <= (len(grouping) - 1) * on)
     _add_monthly_limits(scenario, windows, solver)
     _add_nights_apart(plan, windows, eligible, solver)
     share = fair_share_weights(scenario, eligible)
+    scale = scale if scale is not None else {r: 1.0 / share[r] for r in eligible}
+    carried = carried if carried is not None else scenario.balances
     low: Loads = {}
     high: Loads = {}
     for r in eligible:
@@ -217,9 +275,9 @@ def _relaxed_loads(
         excess = solver.Sum(
             [(most_points[(site, c)] - c[1][0]) * var for c, _ in taken for site, var in covering[(r, c)]]
         )
-        balance = scenario.balances.get(r, 0.0)
-        low[r] = (least + balance) * (1.0 / share[r])
-        high[r] = (least + excess + balance) * (1.0 / share[r])
+        balance = carried.get(r, 0.0)
+        low[r] = (least + balance) * scale[r]
+        high[r] = (least + excess + balance) * scale[r]
     return low, high
 
 

@@ -7,7 +7,7 @@ import math
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +108,10 @@ class SolveOptions:
     # machine) is no longer reproducible, which summary.json says. Without a complete starting rota, or with
     # deterministic=False, CP-SAT's whole parallel portfolio searches until the wall-clock limit.
     deterministic: bool = True
+    light_presolve: bool = False  # see solver_parameters
+    # The reproducible search by large neighbourhood search alone; False adds CP-SAT's other subsolvers, still
+    # interleaved and reproducible, whose proofs can raise the bound.
+    lns_only: bool = True
 
 
 # Deterministic work units CP-SAT's interleaved LNS spends per wall-clock second and worker on the bundled quarters:
@@ -122,8 +126,9 @@ class Progress:
     objective: float
     bound: float
     elapsed: float
-    # "search": a solution of CP-SAT's. "greedy": on a horizon solved month by month, the complete greedy rota, which
-    # Ctrl-C keeps from then on (its objective, over the whole horizon, is not computed: NaN).
+    # "search": a solution of CP-SAT's; a stage's name (optimise/stages.py): a solution of that stage, its objective
+    # in the stage's own terms. "greedy": on a horizon solved month by month, the complete greedy rota, which Ctrl-C
+    # keeps from then on (its objective, over the whole horizon, is not computed: NaN).
     source: str = "search"
 
     @property
@@ -150,6 +155,8 @@ class SolveOutcome:
     model_size: dict[str, int]
     progress: tuple[Progress, ...] = ()
     interrupted: bool = False  # Ctrl-C stopped the search (the best rota found is kept)
+    watched: dict[str, int] = field(default_factory=dict)  # the values of `solve_model`'s `watch` expressions
+    values: tuple[int, ...] = ()  # every variable's value, when `solve_model` was asked to keep them
 
     @property
     def optimal(self) -> bool:
@@ -167,10 +174,11 @@ class SolveOutcome:
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
-    def __init__(self, started: float, on_progress: Callable[[Progress], None] | None) -> None:
+    def __init__(self, started: float, on_progress: Callable[[Progress], None] | None, source: str = "search") -> None:
         super().__init__()
         self.started = started
         self.on_progress = on_progress
+        self.source = source
         self.history: list[Progress] = []
 
     def on_solution_callback(self) -> None:
@@ -179,6 +187,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
             objective=self.objective_value,
             bound=proven_bound(self.best_objective_bound),
             elapsed=time.monotonic() - self.started,
+            source=self.source,
         )
         self.history.append(progress)
         if self.on_progress is not None:
@@ -201,24 +210,44 @@ def solver_parameters(options: SolveOptions, complete_start: bool = True) -> dic
     }
     if options.deterministic and complete_start:
         parameters["interleave_search"] = True
-        parameters["use_lns_only"] = True
+        parameters["use_lns_only"] = options.lns_only
         parameters["max_deterministic_time"] = round(
             DETERMINISTIC_UNITS_PER_WORKER_SECOND * options.workers * options.time_limit, 3
         )
+        if options.light_presolve:
+            # Starting from a complete rota, the search needs no proof from presolve: one pass without probing
+            # reaches the first improvement in 0.6 s instead of 1.8 s on Lorraine (a quarter of a 5 s stage).
+            parameters["max_presolve_iterations"] = 1
+            parameters["cp_model_probing_level"] = 0
     return parameters
 
 
 def solve_model(
-    rota: RotaModel, options: SolveOptions, on_progress: Callable[[Progress], None] | None = None
+    rota: RotaModel,
+    options: SolveOptions,
+    on_progress: Callable[[Progress], None] | None = None,
+    watch: dict[str, Any] | None = None,
+    start: Sequence[int] | None = None,
+    keep_values: bool = False,
+    source: str = "search",
 ) -> SolveOutcome:
+    """Search for the best rota within the options' budget. `start`: a value for every variable of the model (the
+    `values` of an earlier outcome of the same model), a complete starting rota that `options.hint` then need not
+    give; `keep_values`: return every variable's value, to start a later search from."""
     solver = cp_solver()
     started = time.monotonic()
-    complete_start = bool(options.hint) and apply_hint(rota, options.hint or [])
+    if start is not None:
+        rota.model.clear_hints()
+        for index, value in enumerate(start):
+            rota.model.add_hint(rota.model.get_int_var_from_proto_index(index), value)
+        complete_start = True
+    else:
+        complete_start = bool(options.hint) and apply_hint(rota, options.hint or [])
     parameters = solver_parameters(options, complete_start)
     for name, value in parameters.items():
         setattr(solver.parameters, name, value)
     solver.parameters.log_search_progress = options.log
-    callback = _Progress(started, on_progress)
+    callback = _Progress(started, on_progress, source)
     status, interrupted = search_until_done(solver, rota.model, callback)
     wall = time.monotonic() - started
     if options.deterministic and "max_deterministic_time" not in parameters:
@@ -236,7 +265,12 @@ def solve_model(
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assignments: list[Assignment] = []
     penalties: dict[str, list[tuple[str, int]]] = {}
+    watched: dict[str, int] = {}
+    values: tuple[int, ...] = ()
     if found:
+        watched = {name: int(solver.value(expression)) for name, expression in (watch or {}).items()}
+        if keep_values:
+            values = tuple(int(v) for v in solver.response_proto.solution)
         for (r, slot), var in rota.x.items():
             if solver.boolean_value(var):
                 period = rota.plan.slots[slot]
@@ -258,6 +292,8 @@ def solve_model(
         model_size={"variables": len(proto.variables), "constraints": len(proto.constraints)},
         progress=tuple(callback.history),
         interrupted=interrupted,
+        watched=watched,
+        values=values,
     )
 
 
@@ -298,14 +334,29 @@ def search_until_done(
 
 
 def apply_hint(rota: RotaModel, assignments: Iterable[Assignment], workers: int = 1) -> bool:
-    """Start the search from a known rota (the greedy one).
-
-    The rota fixes the x variables; a short solve of a copy of the model with them fixed gives every other variable
-    (on-call windows, loads, penalties) its value, so that the hint is complete and the search starts from a
-    solution. Returns False when the rota does not fit the model (it is then only a partial, best-effort hint).
+    """Start the search from a known rota (the greedy one): with every variable's value when the rota fits the model
+    (`completed_values`), else only the x variables as a partial, best-effort hint; returns whether it was complete.
     """
+    assignments = list(assignments)
+    values = completed_values(rota, assignments, workers)
+    rota.model.clear_hints()
+    if values is not None:
+        for index, value in enumerate(values):
+            rota.model.add_hint(rota.model.get_int_var_from_proto_index(index), value)
+        return True
+    chosen = {(a.radiologist_id, a.key) for a in assignments}
+    for (r, slot), var in rota.x.items():
+        rota.model.add_hint(var, (r, rota.plan.slots[slot].key) in chosen)
+    return False
+
+
+def completed_values(rota: RotaModel, assignments: Iterable[Assignment], workers: int = 1) -> tuple[int, ...] | None:
+    """Every variable's value for a rota: the rota fixes the x variables, and a short solve of a copy of the model
+    with them fixed gives every other variable (on-call windows, loads, penalties) a value; None when the rota does
+    not fit the model."""
     chosen = {(a.radiologist_id, a.key) for a in assignments}
     fixed = rota.model.clone()
+    fixed.clear_hints()
     for (r, slot), var in rota.x.items():
         fixed.add(fixed.get_bool_var_from_proto_index(var.index) == ((r, rota.plan.slots[slot].key) in chosen))
     solver = cp_solver()
@@ -313,15 +364,9 @@ def apply_hint(rota: RotaModel, assignments: Iterable[Assignment], workers: int 
     solver.parameters.max_time_in_seconds = 10.0
     solver.parameters.stop_after_first_solution = True
     status = solver.solve(fixed)
-    rota.model.clear_hints()
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        for index in range(len(rota.model.proto.variables)):
-            var = rota.model.get_int_var_from_proto_index(index)
-            rota.model.add_hint(var, solver.value(var))
-        return True
-    for (r, slot), var in rota.x.items():
-        rota.model.add_hint(var, (r, rota.plan.slots[slot].key) in chosen)
-    return False
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return tuple(int(v) for v in solver.response_proto.solution)
 
 
 def cp_solver() -> cp_model.CpSolver:

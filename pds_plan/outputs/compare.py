@@ -16,7 +16,10 @@ COMPARE_FILES = ("compare.csv", "compare.md", "compare.png")
 
 # How compare.md and the terminal show each column (values stay unrounded in compare.csv).
 PERCENT = {"gap", "worst_site_sla_share", "regional_sla_share", "sla_target"}
-RATIO = {"fairness_max_over_min", "fairness_within_groups", "fairness_floor", "baseline_max_over_min"}
+RATIO = {
+    "fairness_max_over_min", "fairness_within_groups", "fairness_floor", "baseline_max_over_min",
+    "fairness_hours_max_over_min", "baseline_hours_max_over_min",
+}  # fmt: skip
 ONE_DECIMAL = {"on_call_per_night"}
 
 

@@ -22,11 +22,11 @@ from pathlib import Path
 import pandas as pd
 
 from pds_plan.domain.calendar import Period
+from pds_plan.domain.language import Language
 from pds_plan.io.run_folder import RunFolder
 from pds_plan.io.spreadsheet import csv_text
 from pds_plan.io.writers import atomic_write_text
 from pds_plan.outputs.calendar_ics import render_ics
-from pds_plan.outputs.language import Language
 from pds_plan.outputs.rota_tables import (
     CellLabel,
     as_run,

@@ -38,10 +38,10 @@ from shapely.geometry import box
 from pds_plan.bundled import bundled_geo
 from pds_plan.domain.calendar import build_calendar
 from pds_plan.domain.demand import expected_exams_by_site
+from pds_plan.domain.language import Language, long_date, number, short_date
 from pds_plan.domain.model import Scenario, Site, SiteKind
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.writers import atomic_write_bytes, refuse_to_overwrite
-from pds_plan.outputs.language import Language, long_date, number, short_date
 
 LAMBERT_93 = "EPSG:2154"
 WGS84 = "EPSG:4326"

@@ -30,12 +30,12 @@ from matplotlib.ticker import FuncFormatter
 
 from pds_plan.analysis.fairness import fairness
 from pds_plan.analysis.sla import DEFAULT_TARGET_MINUTES
+from pds_plan.domain.language import Language, number, share, short_date
 from pds_plan.domain.model import PeriodKind, Scenario
 from pds_plan.domain.rota import Assignment
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.run_folder import RunFolder
 from pds_plan.io.writers import atomic_write_bytes, refuse_to_overwrite
-from pds_plan.outputs.language import Language, number, share, short_date
 
 A4_PORTRAIT = (8.27, 11.69)
 A4_LANDSCAPE = (11.69, 8.27)
@@ -45,7 +45,7 @@ KIND_PREFIX = re.compile(r"^(CHRU|CHU|CHR|CHD|CH|Clinique|Hôpital|Polyclinique)
 POOL_LABEL_WIDTH = 40  # characters of a pool's tick label before it wraps (a pool of many sites)
 
 # Every word the plots show, one dict per language (as the report's TEXT dicts); numbers, shares and dates go
-# through pds_plan.outputs.language.
+# through pds_plan.domain.language.
 TEXT: Mapping[Language, Mapping[str, str]] = {
     Language.FR: {
         "week": "S{week:02d}",

@@ -42,12 +42,12 @@ from PIL import Image as PILImage
 from PIL import ImageChops
 
 from pds_plan.domain.calendar import build_calendar
+from pds_plan.domain.language import Language
 from pds_plan.domain.model import Scenario
 from pds_plan.domain.run import KeyFigures
 from pds_plan.errors import InputError, PdsPlanError, Problem, display_path
 from pds_plan.io.run_folder import RunFolder
 from pds_plan.io.writers import atomic_write_text, refuse_to_overwrite
-from pds_plan.outputs.language import Language
 from pds_plan.outputs.maps import render_map
 from pds_plan.outputs.plots import (
     A4_LANDSCAPE,
@@ -98,6 +98,7 @@ STRINGS: dict[Language, dict[str, str]] = {
         "kpi_status": "Optimiseur",
         "kpi_proven": "optimalité prouvée",
         "kpi_not_proven": "optimalité non prouvée",
+        "kpi_stage_gap": "charge maximale à {gap} au plus de la meilleure possible (borne prouvée)",
         "kpi_check": "Contrôle des règles",
         "kpi_solve": "Temps de calcul",
         "kpi_solve_detail": "objectif {objective} · borne {bound} · écart {gap}",
@@ -112,6 +113,8 @@ STRINGS: dict[Language, dict[str, str]] = {
         "1 = parfait",
         "kpi_fairness_floor": " · aucun planning en dessous de {floor} avec ces conventions",
         "kpi_fairness_groups": "Équité entre radiologues aux mêmes conventions",
+        "kpi_fairness_hours": "Équité en heures d'astreinte (écart max/min)",
+        "kpi_fairness_hours_detail": "planning type tableur (référence) {baseline} · heures par jour ETP disponible",
         "kpi_on_call": "Radiologues d'astreinte par nuit",
         "kpi_on_call_detail": "en moyenne, pour {sites} sites PDS · {pooled} sites lus avec un autre la plupart "
         "du temps",
@@ -146,6 +149,23 @@ STRINGS: dict[Language, dict[str, str]] = {
         "objective": "Objectif",
         "bound": "Meilleure borne",
         "gap": "Écart à la borne",
+        "objective_stage": "Charge maximale (étape 1, points)",
+        "bound_stage": "Borne prouvée (étape 1)",
+        "gap_stage": "Écart prouvé (étape 1)",
+        "stages": "Étapes de l'optimisation, dans l'ordre",
+        "stages_note": "Chaque étape part du planning de la précédente et la garde à {tolerance} près ; la charge "
+        "est en points par part équitable, pour un radiologue de part moyenne.",
+        "col_stage": "Étape",
+        "col_part": "Mois",
+        "col_value": "Valeur",
+        "col_bound": "Borne",
+        "col_gap": "Écart",
+        "col_seconds": "Secondes",
+        "col_status": "Statut",
+        "stage.largest_load": "1. charge maximale (points)",
+        "stage.smallest_load": "2. charge minimale (points)",
+        "stage.hours_spread": "3. écart d'heures d'astreinte (h)",
+        "stage.preferences": "4. préférences (pénalité)",
         "wall_time": "Temps de calcul",
         "seconds": "{n} s",
         "time_limit": "Limite de temps",
@@ -252,6 +272,7 @@ STRINGS: dict[Language, dict[str, str]] = {
         "kpi_status": "Optimiser",
         "kpi_proven": "proven optimal",
         "kpi_not_proven": "not proven optimal",
+        "kpi_stage_gap": "largest load within {gap} of the least possible (proven bound)",
         "kpi_check": "Rule check",
         "kpi_solve": "Solve time",
         "kpi_solve_detail": "objective {objective} · bound {bound} · gap {gap}",
@@ -266,6 +287,8 @@ STRINGS: dict[Language, dict[str, str]] = {
         "1 = perfect",
         "kpi_fairness_floor": " · no rota goes below {floor} under these credentials",
         "kpi_fairness_groups": "Fairness among radiologists sharing credentials",
+        "kpi_fairness_hours": "Fairness in on-call hours (max/min spread)",
+        "kpi_fairness_hours_detail": "spreadsheet-style rota (baseline) {baseline} · hours per FTE-available day",
         "kpi_on_call": "Radiologists on call per night",
         "kpi_on_call_detail": "on average, for {sites} PDS sites · {pooled} sites read with another most of the time",
         "kpi_duties": "On-call duties",
@@ -299,6 +322,23 @@ STRINGS: dict[Language, dict[str, str]] = {
         "objective": "Objective",
         "bound": "Best bound",
         "gap": "Gap to the bound",
+        "objective_stage": "Largest load (stage 1, points)",
+        "bound_stage": "Proven bound (stage 1)",
+        "gap_stage": "Proven gap (stage 1)",
+        "stages": "Stages of the optimisation, in order",
+        "stages_note": "Each stage starts from the rota of the one before and keeps it within {tolerance}; loads are "
+        "points per fair share, for a radiologist of average share.",
+        "col_stage": "Stage",
+        "col_part": "Month",
+        "col_value": "Value",
+        "col_bound": "Bound",
+        "col_gap": "Gap",
+        "col_seconds": "Seconds",
+        "col_status": "Status",
+        "stage.largest_load": "1. largest load (points)",
+        "stage.smallest_load": "2. smallest load (points)",
+        "stage.hours_spread": "3. spread of on-call hours (h)",
+        "stage.preferences": "4. preferences (penalty)",
         "wall_time": "Solve time",
         "seconds": "{n} s",
         "time_limit": "Time limit",
@@ -990,7 +1030,11 @@ def kpis_of(run: RunFolder, text: Formatter) -> list[Kpi]:
             text.say("kpi_status"),
             status_label(summary, text),
             # The solver's own status code is for the technical annex, not the committee.
-            text.say("kpi_proven" if figures.proven_optimal else "kpi_not_proven"),
+            text.say("kpi_proven")
+            if figures.proven_optimal
+            else text.say("kpi_stage_gap", gap=text.percent(figures.gap, 1))
+            if figures.gap_of == "largest_load" and figures.gap is not None
+            else text.say("kpi_not_proven"),
             "ok" if figures.proven_optimal else "",
         ),
         Kpi(
@@ -1009,6 +1053,14 @@ def kpis_of(run: RunFolder, text: Formatter) -> list[Kpi]:
             + (text.say("kpi_fairness_floor", floor=text.number(floor, 2)) if floor is not None else ""),
         )
     )
+    if figures.fairness_hours_max_over_min is not None:
+        kpis.append(
+            Kpi(
+                text.say("kpi_fairness_hours"),
+                text.number(figures.fairness_hours_max_over_min, 2),
+                text.say("kpi_fairness_hours_detail", baseline=text.number(figures.baseline_hours_max_over_min, 2)),
+            )
+        )
     if figures.credential_groups > 1:
         floor = figures.fairness_floor_within_groups
         kpis.append(
@@ -1158,6 +1210,8 @@ class Optimiser:
 
     table: Table
     gap_note: bool
+    stages: Table | None
+    stages_note: Markup
     verdict: Markup
     verdict_class: str  # pass, fail, or "" when not checked
     messages: list[str]
@@ -1167,15 +1221,16 @@ class Optimiser:
 def optimiser_of(run: RunFolder, text: Formatter) -> Optimiser:
     summary, manifest = run.summary, run.manifest
     gap = _float(summary.get("gap"))
+    staged = summary.get("gap_of") == "largest_load"  # the headline objective is the first stage's
     wall = _float(summary.get("wall_time_seconds"))
     limit = _float(manifest.get("time_limit_seconds"))
     rows: list[tuple[str, str | Cell]] = [
         ("method", _str(summary.get("method") or manifest.get("method") or "?")),
         ("status", Cell(status_label(summary, text), code=_str(summary.get("status") or "?"))),
         ("proven", text.text["yes" if summary.get("proven_optimal") else "no"]),
-        ("objective", text.number(summary.get("objective"))),
-        ("bound", text.number(summary.get("best_bound"))),
-        ("gap", text.percent(gap, 2)),
+        ("objective_stage" if staged else "objective", text.number(summary.get("objective"), 2 if staged else 0)),
+        ("bound_stage" if staged else "bound", text.number(summary.get("best_bound"), 2 if staged else 0)),
+        ("gap_stage" if staged else "gap", text.percent(gap, 2)),
         ("wall_time", text.text["seconds"].format(n=text.number(wall, 1)) if wall is not None else "–"),
         ("time_limit", text.text["seconds"].format(n=text.number(limit, 0)) if limit is not None else "–"),
         ("seed", _str(manifest.get("seed", "–"))),
@@ -1187,14 +1242,47 @@ def optimiser_of(run: RunFolder, text: Formatter) -> Optimiser:
     check = summary.get("rule_check") or {}
     violations = check.get("violations")
     count = _float(violations)
+    tolerance = run.scenario.stages.tolerance if run.scenario is not None else None
     return Optimiser(
         table=table,
-        gap_note=gap is not None and gap > 0.9,
+        gap_note=gap is not None and gap > 0.9 and not staged,
+        stages=stages_table(summary.get("stages") or [], text),
+        stages_note=text.say("stages_note", tolerance=text.percent(tolerance, 0) if tolerance is not None else "–"),
         verdict=_violations(violations, text),
         verdict_class="" if count is None else "pass" if count == 0 else "fail",
         messages=[str(m) for m in (check.get("messages") or [])][:MAX_MESSAGES],
         messages_heading=text.say("check_messages", n=str(MAX_MESSAGES)),
     )
+
+
+def stages_table(stages: Sequence[Mapping[str, Any]], text: Formatter) -> Table | None:
+    """summary.json's stages in solve order: each stage's value, proven bound and gap (the months of a horizon
+    solved month by month each have their row)."""
+    if not stages:
+        return None
+    months = any(stage.get("part") for stage in stages)
+    columns = [Column(text.text["col_stage"], numeric=False)]
+    columns += [Column(text.text["col_part"], numeric=False)] if months else []
+    columns += [Column(text.text[key]) for key in ("col_value", "col_bound", "col_gap", "col_seconds")]
+    columns += [Column(text.text["col_status"], numeric=False)]
+    rows: list[list[str | Cell]] = []
+    for stage in stages:
+        name = str(stage.get("name"))
+        row: list[str | Cell] = [text.text.get(f"stage.{name}", name)]
+        row += [_str(stage.get("part") or "–")] if months else []
+        digits = 0 if stage.get("unit") == "penalty" else 2
+        row += [
+            text.number(stage.get("objective"), digits),
+            text.number(stage.get("bound"), digits),
+            text.percent(stage.get("gap"), 1),
+            text.number(stage.get("seconds"), 1),
+            Cell(
+                text.text.get(f"status.{stage.get('status')}", _str(stage.get("status"))),
+                code=_str(stage.get("status")),
+            ),
+        ]
+        rows.append(row)
+    return Table(columns, rows, css="stages")
 
 
 def figures_of(images: Mapping[str, Picture], facts: Facts, text: Formatter) -> list[Shown]:

@@ -21,11 +21,11 @@ from typing import Any, Literal
 import pandas as pd
 from babel.dates import format_date, format_datetime
 
+from pds_plan.domain.language import Language, period_word
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.rota import column_id
 from pds_plan.io.run_folder import RunFolder, load_run
 from pds_plan.io.writers import atomic_write_bytes, refuse_to_overwrite
-from pds_plan.outputs.language import Language, period_word
 
 CellLabel = Literal["name", "id"]
 

@@ -1,6 +1,6 @@
 """Everything a run folder shows people, drawn from the run: exports, map, plots and report.
 
-All of it is in one language, French by default (`outputs.language`); the run's pools_summary.csv, which the
+All of it is in one language, French by default (`domain.language`); the run's pools_summary.csv, which the
 run store writes with the run, has its notes in the language the pipeline was given (`runs.pipeline.plan`), French
 by default too.
 """
@@ -13,10 +13,10 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from pds_plan.domain.language import DEFAULT_LANGUAGE, Language
 from pds_plan.io.run_folder import RunFolder
 from pds_plan.outputs.calendar_ics import render_ics_update
 from pds_plan.outputs.exports import ICS_FOLDER, export_run
-from pds_plan.outputs.language import DEFAULT_LANGUAGE, Language
 from pds_plan.outputs.maps import write_map
 from pds_plan.outputs.plots import PlotKind, write_plot
 from pds_plan.outputs.report import write_report

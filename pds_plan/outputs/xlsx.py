@@ -26,10 +26,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pds_plan.domain.language import Language, number, period_word, short_date
 from pds_plan.io.run_folder import RunFolder
 from pds_plan.io.spreadsheet import neutralise
 from pds_plan.io.writers import atomic_write_bytes
-from pds_plan.outputs.language import Language, number, period_word, short_date
 from pds_plan.outputs.rota_tables import GRID_KEY_COLUMNS, CellLabel, as_run, grid_frame, long_frame
 
 # A locale code in the number format makes Excel and LibreOffice write the weekday in the workbook's language
@@ -61,6 +61,9 @@ WORDS: Mapping[Language, Mapping[str, str]] = {
         "objective": "Objectif",
         "bound": "Meilleure borne",
         "gap": "Écart à la borne",
+        "objective_stage": "Charge maximale (étape 1, points)",
+        "bound_stage": "Borne prouvée (étape 1)",
+        "gap_stage": "Écart prouvé (étape 1)",
         "wall_time": "Temps de calcul (s)",
         "assignments": "Périodes de site attribuées",
         "rule_check": "Contrôle des règles",
@@ -107,6 +110,9 @@ WORDS: Mapping[Language, Mapping[str, str]] = {
         "objective": "Objective",
         "bound": "Best bound",
         "gap": "Gap to the bound",
+        "objective_stage": "Largest load (stage 1, points)",
+        "bound_stage": "Proven bound (stage 1)",
+        "gap_stage": "Proven gap (stage 1)",
         "wall_time": "Solve time (s)",
         "assignments": "Site-periods assigned",
         "rule_check": "Rule check",
@@ -288,6 +294,8 @@ def _summary_sheet(book: Workbook, run: RunFolder, language: Language) -> None:
     name = summary.get("scenario") or manifest.get("scenario") or run.path.name
     put(sheet, 1, 1, words["title"].format(name=name))
     sheet.cell(row=1, column=1).font = TITLE_FONT
+    # Solved in stages, the headline objective, bound and gap are the first stage's (optimise/stages.py).
+    staged = "_stage" if summary.get("gap_of") == "largest_load" else ""
     facts: list[list[Any]] = [
         [words["scenario"], summary.get("scenario")],
         [words["horizon"], _horizon_text(horizon, language)],
@@ -295,9 +303,9 @@ def _summary_sheet(book: Workbook, run: RunFolder, language: Language) -> None:
         [words["status"], _coded(words, "status", summary.get("status"))],
         [words["proven"], _yes_no(summary.get("proven_optimal"), words)],
         [words["note"], summary.get("note")],
-        [words["objective"], summary.get("objective")],
-        [words["bound"], summary.get("best_bound")],
-        [words["gap"], summary.get("gap")],
+        [words[f"objective{staged}"], summary.get("objective")],
+        [words[f"bound{staged}"], summary.get("best_bound")],
+        [words[f"gap{staged}"], summary.get("gap")],
         [words["wall_time"], summary.get("wall_time_seconds")],
         [words["assignments"], summary.get("assignments")],
         [words["rule_check"], _rule_check_text(check.get("violations"), language)],
@@ -309,7 +317,7 @@ def _summary_sheet(book: Workbook, run: RunFolder, language: Language) -> None:
     for row in range(4, last + 1):
         value = sheet.cell(row=row, column=2)
         # JSON may hold a gap of 100 % as the integer 1: a percentage either way, never a bare "1".
-        if sheet.cell(row=row, column=1).value == words["gap"] and isinstance(value.value, int | float):
+        if sheet.cell(row=row, column=1).value == words[f"gap{staged}"] and isinstance(value.value, int | float):
             value.number_format = PERCENT_FORMATS[language]
         value.alignment = Alignment(horizontal="left")
     start = last + 2

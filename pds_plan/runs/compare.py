@@ -12,7 +12,8 @@ from pds_plan.domain.run import Run
 COMPARE_COLUMNS = (
     "run", "scenario", "status", "gap", "pds_sites", "pooled_sites", "on_call_per_night", "sla_minutes",
     "sla_target", "worst_site", "worst_site_name", "worst_site_sla_share", "pools_below_target", "regional_sla_share",
-    "fairness_max_over_min", "fairness_within_groups", "fairness_floor", "baseline_max_over_min", "radiologists",
+    "fairness_max_over_min", "fairness_within_groups", "fairness_floor", "baseline_max_over_min",
+    "fairness_hours_max_over_min", "baseline_hours_max_over_min", "radiologists",
     "radiologists_excluded", "daytime_days_lost", "daytime_days_lost_without_pooling", "cost_total_eur",
     "cost_no_pooling_eur", "violations",
 )  # fmt: skip

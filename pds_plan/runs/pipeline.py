@@ -24,16 +24,16 @@ from pds_plan.analysis.pool_design import (
     sla_cache,
     with_turnaround_limits,
 )
+from pds_plan.analysis.pool_notes import design_metadata, summary_frame
 from pds_plan.analysis.profile import scenario_profile
 from pds_plan.analysis.workload import SlaCache, Workload, pool_shares, workload
 from pds_plan.check import check_rota
+from pds_plan.domain.language import DEFAULT_LANGUAGE, Language
 from pds_plan.domain.model import Scenario
 from pds_plan.domain.rota import Assignment
 from pds_plan.domain.run import PoolsOrigin, Run, RunSettings, in_order, plain_json
 from pds_plan.errors import InfeasibleError
 from pds_plan.optimise.rota_model import Progress, SolveOptions
-from pds_plan.outputs.language import DEFAULT_LANGUAGE, Language
-from pds_plan.outputs.pool_design import design_metadata, summary_frame
 from pds_plan.runs.solve import RunResult, solve
 
 STEPS = ("pools", "solve", "check", "analyse")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from pds_plan.analysis.fairness import Fairness, fairness
@@ -19,7 +19,7 @@ from pds_plan.optimise.explain import explain_infeasibility, precheck
 from pds_plan.optimise.fairness_floor import FairnessFloor, fairness_floor
 from pds_plan.optimise.greedy import GreedyRota, greedy_rota
 from pds_plan.optimise.rota_model import Progress, SolveOptions, SolveOutcome
-from pds_plan.optimise.solve import build_rota_model, solve_model
+from pds_plan.optimise.stages import StageRecord, build_staged_model, solve_stages
 
 METHODS = ("cpsat", "greedy")
 # Measured on the bundled quarters: solving the 90 days at once from the greedy rota gives fairer rotas in 30 s than
@@ -42,6 +42,7 @@ class RunResult:
     build_seconds: float = 0.0
     fallback: str | None = None  # why the rota is not the solver's own, when it is not
     floor: FairnessFloor | None = None  # how even any rota of the scenario can be (optimise/fairness_floor.py)
+    stages: tuple[StageRecord, ...] = ()  # the staged objective's stages, in solve order (optimise/stages.py)
 
     @property
     def status(self) -> str:
@@ -53,6 +54,14 @@ class RunResult:
 
     def summary(self) -> dict[str, Any]:
         outcome = self.outcome
+        # The headline objective, bound and gap are the first stage's over the whole horizon, the one that proves a
+        # bound (the largest load, in points); the later stages' and the months' are in "stages". A horizon solved
+        # month by month and not polished as a whole has no bound over the whole horizon.
+        first = next((s for s in self.stages if s.name == "largest_load" and s.part is None), None)
+        staged = bool(self.stages)
+        objective = first.objective if first else None if staged else outcome.objective if outcome else None
+        bound = first.bound if first else None if staged else outcome.bound if outcome else None
+        gap = first.gap if first else None if staged else outcome.gap if outcome else None
         summary: dict[str, Any] = {
             "scenario": self.scenario.name,
             "horizon": {"start": self.scenario.start.isoformat(), "end": self.scenario.end.isoformat()},
@@ -61,9 +70,11 @@ class RunResult:
             "proven_optimal": bool(outcome and outcome.optimal and self.fallback is None),
             "note": self.fallback,
             "interrupted": bool(outcome and outcome.interrupted),
-            "objective": outcome.objective if outcome else None,
-            "best_bound": outcome.bound if outcome else None,
-            "gap": round(outcome.gap, 6) if outcome and outcome.gap is not None else None,
+            "objective": objective,
+            "best_bound": bound,
+            "gap": round(gap, 6) if gap is not None else None,
+            "gap_of": "largest_load" if first else None,
+            "stages": [stage.as_dict() for stage in self.stages],
             "wall_time_seconds": round(outcome.wall_time, 3) if outcome else None,
             "model_build_seconds": round(self.build_seconds, 3),
             "first_solution_seconds": round(outcome.first_solution_time, 3)
@@ -125,6 +136,7 @@ def solve(
     outcome = None
     build_seconds = 0.0
     fallback = None
+    stages: tuple[StageRecord, ...] = ()
     if method == "greedy":
         assignments = greedy.assignments
     else:
@@ -136,12 +148,14 @@ def solve(
                 # A complete rota that keeps every rule exists from here on: Ctrl-C keeps the months searched and
                 # the greedy rota of the others (optimise/decompose.py).
                 on_progress(Progress(0, math.nan, 0.0, time.monotonic() - called, source="greedy"))
-            outcome = solve_by_month(scenario, options, on_progress)
+            decomposed = solve_by_month(scenario, options, on_progress)
+            if decomposed is not None:
+                outcome, stages = decomposed
         if outcome is None:
             started = time.monotonic()
-            rota = build_rota_model(scenario)
+            staged = build_staged_model(scenario)
             build_seconds = time.monotonic() - started
-            outcome = solve_model(rota, replace(options, hint=hint), on_progress)
+            outcome, stages = solve_stages(staged, options, scenario.stages, hint, on_progress)
         if outcome.status == "INFEASIBLE":
             words, advice = explain_infeasibility(scenario, time_limit=explain_time_limit)
             raise InfeasibleError(words or ["CP-SAT proved that no rota satisfies every hard rule"], advice)
@@ -173,4 +187,5 @@ def solve(
         build_seconds=build_seconds,
         fallback=fallback,
         floor=fairness_floor(scenario),
+        stages=stages,
     )

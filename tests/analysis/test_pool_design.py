@@ -33,11 +33,11 @@ from pds_plan.analysis.pool_design import (
     turnaround_limits,
     with_turnaround_limits,
 )
+from pds_plan.analysis.pool_notes import note_text, notes_text, refusal_text
 from pds_plan.analysis.sla import DEFAULT_REPLICATIONS, simulate_pool
 from pds_plan.bundled import bundled_scenarios
+from pds_plan.domain.language import Language
 from pds_plan.domain.model import PeriodKind, PoolMember, Reading, Volume
-from pds_plan.outputs.language import Language
-from pds_plan.outputs.pool_design import note_text, notes_text, refusal_text
 
 TINY_SITES = ["nancy", "metz", "verdun"]
 
@@ -166,7 +166,7 @@ def test_summary_rows_hold_the_pool_figures(tiny):
     assert pool["sla_share"] == pytest.approx(0.8254, abs=1e-4)
     assert pool["meets_sla"] is True
     assert set(pool) >= {"peak_utilisation", "p90_minutes", "sla_share_night", "spread_km", "note"}
-    # The analysis gives the notes as they are; outputs.pool_design.summary_rows words them.
+    # The analysis gives the notes as they are; analysis.pool_notes.summary_rows words them.
     assert pool["note"] == () and rows["nancy"]["note"] == by_sites(design)[("nancy",)].notes != ()
 
 

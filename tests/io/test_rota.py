@@ -13,12 +13,12 @@ import pytest
 from openpyxl import load_workbook
 
 from pds_plan import load_scenario
+from pds_plan.domain.language import Language
 from pds_plan.domain.model import PeriodKind
 from pds_plan.errors import InputError
 from pds_plan.io.rota import load_rota, parse_period
 from pds_plan.io.run_store import run_scenario
 from pds_plan.outputs.exports import render_csv
-from pds_plan.outputs.language import Language
 from pds_plan.outputs.xlsx import render_xlsx
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"

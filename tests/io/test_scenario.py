@@ -117,3 +117,22 @@ def test_the_self_formed_pools_switch_is_read_and_checked(tmp_path, tiny):
     with pytest.raises(InputError) as error:
         load_scenario(folder / "scenario.toml")
     assert "[rules] self_formed_pools_meet_target: 'no' is not true or false" in str(error.value)
+
+
+def test_the_stages_table_sets_each_stages_share_of_the_time_and_the_tolerance(tmp_path, tiny):
+    from pds_plan.domain.model import Stages
+
+    assert tiny.stages == Stages()  # tiny has no [stages] table
+    folder = copy_tiny(tmp_path)
+    toml = (folder / "scenario.toml").read_text()
+    (folder / "scenario.toml").write_text(toml + "\n[stages]\nlargest_load = 1\nsmallest_load = 1\nhours_spread = 0\n"
+                                          "preferences = 2\ntolerance = 0.05\n")  # fmt: skip
+    stages = load_scenario(folder / "scenario.toml").stages
+    assert stages.shares() == [("largest_load", 0.25), ("smallest_load", 0.25), ("preferences", 0.5)]
+    assert stages.tolerance == 0.05
+    (folder / "scenario.toml").write_text(toml + "\n[stages]\nlargest_load = 0\ntolerance = 0.7\nsmalest_load = 1\n")
+    with pytest.raises(InputError) as error:
+        load_scenario(folder / "scenario.toml")
+    text = str(error.value)
+    assert "[stages] tolerance: 0.7 is too large (expected a share from 0 to 0.5)" in text
+    assert "[stages] largest_load:" in text and "the first stage needs a share of the time limit" in text

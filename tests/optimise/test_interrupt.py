@@ -61,16 +61,19 @@ def test_ctrl_c_stops_the_search_and_keeps_the_best_solution():
 
 def test_after_ctrl_c_the_months_left_keep_their_greedy_rota_and_nothing_more_is_searched(tiny, monkeypatch):
     searched = []
-    real = decompose.solve_model
+    real = decompose.solve_stages
 
-    def interrupted_at_once(rota, options, on_progress=None):
-        searched.append(rota.scenario.start)
-        return replace(real(rota, options, on_progress), interrupted=True)
+    def interrupted_at_once(staged, options, settings, hint, on_progress=None):
+        searched.append(staged.rota.scenario.start)
+        outcome, records = real(staged, options, settings, hint, on_progress)
+        return replace(outcome, interrupted=True), records
 
-    monkeypatch.setattr(decompose, "solve_model", interrupted_at_once)
+    monkeypatch.setattr(decompose, "solve_stages", interrupted_at_once)
     long = replace(tiny, end=dt.date(2027, 5, 31))
-    outcome = solve_by_month(long, SolveOptions(time_limit=8, workers=1))
-    assert outcome is not None and outcome.found and outcome.interrupted
+    decomposed = solve_by_month(long, SolveOptions(time_limit=8, workers=1))
+    assert decomposed is not None
+    outcome, _ = decomposed
+    assert outcome.found and outcome.interrupted
     assert searched == [dt.date(2027, 1, 1)]  # January only; no polish of the whole horizon either
     assert outcome.parameters["decomposition"][1:] == [f"2027-0{m}: greedy kept (interrupted)" for m in range(2, 6)]
     assert outcome.parameters["reproducible"] is False
@@ -85,5 +88,6 @@ def test_month_by_month_the_complete_greedy_rota_is_reported_first(tiny):
     result = solve(long, SolveOptions(time_limit=5, workers=1), on_progress=seen.append)
     assert seen and seen[0].source == "greedy" and seen[0].solutions == 0
     assert seen[0].elapsed < result.outcome.wall_time
-    assert all(p.source == "search" for p in seen[1:])
+    stages = {name for name, _ in long.stages.shares()}
+    assert seen[1:] and all(p.source in stages for p in seen[1:])  # the polish's stages
     assert result.violations == ()

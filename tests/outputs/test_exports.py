@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pds_plan.domain.language import Language
 from pds_plan.errors import InputError, OutputExistsError
 from pds_plan.outputs.exports import (
     GRID_CSV,
@@ -17,7 +18,6 @@ from pds_plan.outputs.exports import (
     render_csv,
     site_labels,
 )
-from pds_plan.outputs.language import Language
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

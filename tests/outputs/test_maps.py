@@ -15,11 +15,11 @@ from matplotlib.text import Text
 from typer.testing import CliRunner
 
 from pds_plan.cli.app import app
+from pds_plan.domain.language import Language, long_date, short_date
 from pds_plan.domain.model import SITE_KINDS
 from pds_plan.errors import InputError
 from pds_plan.io.run_folder import load_run
 from pds_plan.io.scenario import load_scenario
-from pds_plan.outputs.language import Language, long_date, short_date
 from pds_plan.outputs.maps import (
     KIND_MARKERS,
     OTHER_MARKER,

@@ -12,13 +12,13 @@ from typer.testing import CliRunner
 
 from pds_plan.cli.app import app
 from pds_plan.cli.app import app as main_app
+from pds_plan.domain.language import Language, short_date
 from pds_plan.domain.model import PoolMember
 from pds_plan.io.rota import load_rota
 from pds_plan.io.run_folder import load_run
 from pds_plan.io.run_store import folder_view, read_run
 from pds_plan.io.scenario import load_scenario
 from pds_plan.optimise.greedy import greedy_rota
-from pds_plan.outputs.language import Language, short_date
 from pds_plan.outputs.plots import (
     PlotKind,
     draw_plot,

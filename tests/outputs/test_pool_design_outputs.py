@@ -30,9 +30,7 @@ from pds_plan.analysis.pool_design import (
     TooBusyAlone,
     design_pools,
 )
-from pds_plan.domain.model import PeriodKind
-from pds_plan.outputs.language import Language
-from pds_plan.outputs.pool_design import (
+from pds_plan.analysis.pool_notes import (
     design_metadata,
     design_notes,
     note_of,
@@ -41,8 +39,10 @@ from pds_plan.outputs.pool_design import (
     notes_text,
     refusal_text,
     summary_rows,
-    write_pool_design,
 )
+from pds_plan.domain.language import Language
+from pds_plan.domain.model import PeriodKind
+from pds_plan.outputs.pool_design import write_pool_design
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny" / "scenario.toml"
 

@@ -19,12 +19,12 @@ import pandas as pd
 import pytest
 
 from pds_plan import load_scenario
+from pds_plan.domain.language import Language
 from pds_plan.domain.run import RunSettings
 from pds_plan.io.rota import load_rota
 from pds_plan.io.run_store import write_run
 from pds_plan.io.spreadsheet import csv_text
 from pds_plan.outputs.exports import GRID_CSV, LONG_CSV, XLSX_FILE, export_run
-from pds_plan.outputs.language import Language
 from pds_plan.runs.pipeline import plan
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"

@@ -9,9 +9,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from pds_plan.domain.language import Language, period_word
 from pds_plan.errors import OutputExistsError
 from pds_plan.outputs.exports import export_run
-from pds_plan.outputs.language import Language, period_word
 from pds_plan.outputs.xlsx import render_xlsx, write_xlsx
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"

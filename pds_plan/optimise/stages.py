@@ -1,0 +1,295 @@
+"""The staged objective: fairness first and proven, then on-call hours, then everybody's preferences.
+
+One weighted sum of a max-min spread, deviations and the other soft terms has a linear relaxation of about 0: CP-SAT
+proves nothing and converges slowly. OR-Tools' maintainers answer "which objective first" by solving in stages:
+optimise one, hold it near its optimum, hint the solution and optimise the next (or-tools #1344); for balance they
+advise max-min over variance (#1581); Timefold defines the fairest schedule lexicographically, the largest load
+first. So the rota is solved in four stages, each started from the rota of the one before:
+
+1. `largest_load`: the largest normalised load (points per fair share, for a radiologist of average share) over
+   every radiologist who may take PDS, across credential groups (pooling changes how many duties a group needs, so
+   load can be traded between groups). Its bound is the linear relaxation of fairness_floor.py in the same units,
+   so that the stage's gap is a real one.
+2. `smallest_load`: with the largest held at stage 1's value, the smallest normalised load raised; bounded by the
+   same relaxation with every load capped at stage 1's value.
+3. `hours_spread`: with stages 1 and 2 held within the tolerance, the spread (most minus least) of normalised
+   on-call hours: a night is 14 h for 2 points, a Sunday day 10 h for 2 points, so a rota even in points can leave
+   some radiologists with half again the hours of others.
+4. `preferences`: with stages 1 to 3 held within the tolerance, requests, stable pools, reading for one's own home
+   site and fewer on-call duties (objective.py's soft terms, their weights from [weights]).
+
+Each stage has its share of the time limit (the scenario's [stages] table) and its deterministic budget, so that the
+same inputs and seed give the same rota.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from pds_plan.domain.model import Scenario, Stages
+from pds_plan.domain.rota import Assignment, fair_share_weights
+from pds_plan.optimise.fairness_floor import LoadRelaxation
+from pds_plan.optimise.objective import (
+    add_home_site_preference,
+    add_on_call_duties,
+    add_requests,
+    add_stable_pools,
+    earned_in_window,
+)
+from pds_plan.optimise.rota_model import (
+    Progress,
+    RotaModel,
+    SolveOptions,
+    SolveOutcome,
+    completed_values,
+    relative_gap,
+    solve_model,
+)
+from pds_plan.optimise.solve import build_rota_model
+
+SCALE = 100  # normalised loads in hundredths of a point (and of an hour), to keep every coefficient integer
+HOUR_SCALE = 10  # on-call hours in tenths (a night of a clock change is 13 or 15 h)
+PREFERENCE_RULES = (add_requests, add_stable_pools, add_home_site_preference, add_on_call_duties)
+MIN_STAGE_SECONDS = 0.5  # a month of a synthetic year (60 sites) needs about this to presolve and start
+LP_SECONDS = 10.0  # the relaxation's own limit: without an optimum in time, the stage's bound is CP-SAT's
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """One stage as summary.json keeps it: what it optimised, the value reached, the bound proven, in solve order."""
+
+    name: str
+    objective: float | None  # in `unit`
+    bound: float | None
+    seconds: float
+    status: str
+    unit: str
+    part: str | None = None  # the month ("2027-01") of a horizon solved month by month; None: the whole horizon
+    start: float | None = None  # the objective of the rota the stage started from: what its search improved on
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.bound is None:
+            return None
+        return relative_gap(self.objective, self.bound)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": None if self.gap is None else round(self.gap, 6),
+            "seconds": round(self.seconds, 3),
+            "status": self.status,
+            "unit": self.unit,
+            "part": self.part,
+            "start": self.start,
+        }
+
+
+@dataclass
+class StagedModel:
+    """The rota model with every stage's variables, built once: a stage only changes the objective and adds holds,
+    so that each stage's rota is a complete starting point for the next."""
+
+    rota: RotaModel
+    factor: dict[str, int]  # SCALE × mean share / own share: a radiologist's points count as an average one's
+    points: dict[str, cp_model.IntVar]  # normalised points, carried ones included
+    hours: dict[str, cp_model.IntVar]  # normalised on-call hours, in tenths
+    largest: cp_model.IntVar
+    smallest: cp_model.IntVar
+    most_hours: cp_model.IntVar
+    least_hours: cp_model.IntVar
+    relaxation: LoadRelaxation
+    lower_bound: int  # the relaxation's least largest load, in the model's units (0 when not proven)
+    hours_spread: cp_model.IntVar  # most minus least normalised hours
+    largest_held: int | None = None  # the largest load, once stage 1 has held it
+    initial_domains: dict[int, tuple[int, int]] = field(default_factory=dict)  # of the held variables
+
+
+def build_staged_model(
+    scenario: Scenario,
+    carried: Mapping[str, int] | None = None,
+    shares: Mapping[str, float] | None = None,
+    carried_hours: Mapping[str, float] | None = None,
+) -> StagedModel:
+    """Every hard rule, the preference terms, and the normalised loads and their extremes (module docstring)."""
+    rota = build_rota_model(
+        scenario,
+        objective=False,
+        carried=dict(carried) if carried is not None else None,
+        shares=dict(shares) if shares is not None else None,
+    )
+    for rule in PREFERENCE_RULES:
+        rule(rota)
+    model, plan = rota.model, rota.plan
+    radiologists = sorted({r for r, _ in rota.on})
+    share = {**fair_share_weights(scenario, radiologists), **(shares or {})}
+    mean_share = sum(share[r] for r in radiologists) / max(len(radiologists), 1)
+    factor = {r: round(SCALE * mean_share / share[r]) for r in radiologists}
+    windows_of: dict[str, list[int]] = defaultdict(list)
+    for r, w in rota.on:
+        windows_of[r].append(w)
+    carried_hours = carried_hours or {}
+    most_points = sum(w.points for w in plan.windows) + max(rota.carried.values(), default=0)
+    most_tenths = sum(round(w.hours * HOUR_SCALE) for w in plan.windows) + round(
+        HOUR_SCALE * max(carried_hours.values(), default=0)
+    )
+    points, hours = {}, {}
+    for r in radiologists:
+        points[r] = model.new_int_var(0, most_points * factor[r], f"normalised_points[{r}]")
+        earned = sum(earned_in_window(rota, r, w) for w in windows_of[r])
+        model.add(points[r] == factor[r] * (rota.carried.get(r, 0) + earned))
+        hours[r] = model.new_int_var(0, most_tenths * factor[r], f"normalised_hours[{r}]")
+        worked = sum(round(plan.windows[w].hours * HOUR_SCALE) * rota.on[(r, w)] for w in windows_of[r])
+        model.add(hours[r] == factor[r] * (round(HOUR_SCALE * carried_hours.get(r, 0)) + worked))
+    relaxation = LoadRelaxation(scenario, plan, radiologists, factor, rota.carried)
+    least = relaxation.least_largest(LP_SECONDS) if radiologists else None
+    lower_bound = max(0, math.ceil(least)) if least is not None else 0
+    top_points = max((most_points * f for f in factor.values()), default=0)
+    top_hours = max((most_tenths * f for f in factor.values()), default=0)
+    largest = model.new_int_var(min(lower_bound, top_points), top_points, "largest_normalised_points")
+    smallest = model.new_int_var(0, top_points, "smallest_normalised_points")
+    most_hours = model.new_int_var(0, top_hours, "most_normalised_hours")
+    least_hours = model.new_int_var(0, top_hours, "least_normalised_hours")
+    hours_spread = model.new_int_var(0, top_hours, "normalised_hours_spread")
+    model.add(hours_spread == most_hours - least_hours)
+    for r in radiologists:  # bounds are enough: each extreme is pushed against them by its own stage
+        model.add(largest >= points[r])
+        model.add(smallest <= points[r])
+        model.add(most_hours >= hours[r])
+        model.add(least_hours <= hours[r])
+    return StagedModel(
+        rota, factor, points, hours, largest, smallest, most_hours, least_hours, relaxation, lower_bound, hours_spread
+    )
+
+
+def solve_stages(
+    staged: StagedModel,
+    options: SolveOptions,
+    settings: Stages,
+    hint: list[Assignment] | None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> tuple[SolveOutcome, tuple[StageRecord, ...]]:
+    """Solve the stages in order (module docstring), each from the rota of the one before; the outcome is the last
+    rota found, with the time of all. A stage that finds nothing keeps the rota of the one before, which meets every
+    hold. Stage 1 is held exactly while stage 2 raises the smallest load (else raising the largest would help it);
+    from stage 3 on, every earlier stage is held within `settings.tolerance` of its value."""
+    model = staged.rota.model
+    records: list[StageRecord] = []
+    best: SolveOutcome | None = None
+    start: tuple[int, ...] | None = None
+    started = time.monotonic()
+    reached: dict[str, int] = {}
+    used: list[Mapping[str, Any]] = []  # each stage's solver parameters
+    outcome: SolveOutcome | None = None
+    if hint:
+        # Every stage starts from a complete rota, the greedy one until a stage finds better: a stage that finds
+        # nothing in its time (a short limit on a large model) hands the same start to the next.
+        start = completed_values(staged.rota, hint)
+    for name, share in settings.shares():
+        _hold_earlier_stages(staged, reached, settings.tolerance if name in LOOSE_HOLDS else 0.0)
+        objective = _objective(staged, name)
+        if name == "smallest_load":
+            model.maximize(objective)
+        else:
+            model.minimize(objective)
+        stage_started = time.monotonic()
+        outcome = solve_model(
+            staged.rota,
+            replace(
+                options,
+                time_limit=max(MIN_STAGE_SECONDS, options.time_limit * share),
+                hint=hint,
+                light_presolve=True,
+            ),
+            on_progress,
+            watch={stage: _objective(staged, stage) for stage in HELD},
+            start=start,
+            keep_values=True,
+            source=name,
+        )
+        seconds = time.monotonic() - stage_started
+        used.append(outcome.parameters)
+        if not outcome.found:
+            records.append(StageRecord(name, None, None, seconds, outcome.status, UNITS[name]))
+            if outcome.interrupted or outcome.status == "INFEASIBLE" or start is None:
+                break
+            continue
+        best, start = outcome, outcome.values
+        if name in HELD:
+            reached[name] = outcome.watched[name]
+        records.append(_record(staged, name, outcome, seconds))
+        if outcome.interrupted:
+            break
+    if best is None:
+        assert outcome is not None
+        return outcome, tuple(records)
+    return replace(best, wall_time=time.monotonic() - started, parameters=_all_stages(used, options)), tuple(records)
+
+
+def _all_stages(used: Sequence[Mapping[str, Any]], options: SolveOptions) -> dict[str, Any]:
+    """The solver parameters of the stages as one: the budgets added up, reproducible only if every stage was."""
+    merged = {**used[-1], "max_time_in_seconds": float(options.time_limit)}
+    for key in ("max_deterministic_time", "deterministic_time_used"):
+        if all(key in parameters for parameters in used):
+            merged[key] = round(sum(parameters[key] for parameters in used), 3)
+    merged["reproducible"] = all(bool(parameters.get("reproducible")) for parameters in used)
+    return merged
+
+
+HELD = ("largest_load", "smallest_load", "hours_spread")  # stages whose value later stages keep
+LOOSE_HOLDS = ("hours_spread", "preferences")  # stages that keep the earlier ones within the tolerance only
+UNITS = {"largest_load": "points", "smallest_load": "points", "hours_spread": "hours", "preferences": "penalty"}
+
+
+def _objective(staged: StagedModel, name: str) -> cp_model.LinearExprT:
+    if name == "largest_load":
+        return staged.largest
+    if name == "smallest_load":
+        return staged.smallest
+    if name == "hours_spread":
+        return staged.hours_spread
+    return sum(p.weight * p.expression for p in staged.rota.penalties)
+
+
+def _hold_earlier_stages(staged: StagedModel, reached: Mapping[str, int], tolerance: float) -> None:
+    """Keep each stage reached so far at its value, or within `tolerance` of it: as the domain of the variable the
+    stage optimised, so that a later stage can loosen the hold again (a constraint could not be taken back)."""
+    if "largest_load" in reached:
+        _set_domain(staged, staged.largest, None, math.floor(reached["largest_load"] * (1 + tolerance)))
+        staged.largest_held = reached["largest_load"]
+    if "smallest_load" in reached:
+        _set_domain(staged, staged.smallest, math.ceil(reached["smallest_load"] * (1 - tolerance)), None)
+    if "hours_spread" in reached:
+        _set_domain(staged, staged.hours_spread, None, math.floor(reached["hours_spread"] * (1 + tolerance)))
+
+
+def _set_domain(staged: StagedModel, var: cp_model.IntVar, low: int | None, high: int | None) -> None:
+    domain = staged.rota.model.proto.variables[var.index].domain
+    initial = staged.initial_domains.setdefault(var.index, (domain[0], domain[1]))  # (the proto's list has no [-1])
+    domain[0] = initial[0] if low is None else low  # a domain made by new_int_var: one interval, two numbers
+    domain[1] = initial[1] if high is None else high
+
+
+def _record(staged: StagedModel, name: str, outcome: SolveOutcome, seconds: float) -> StageRecord:
+    objective = float(outcome.objective or 0.0)
+    if name == "smallest_load":
+        objective = float(outcome.watched["smallest_load"])
+    bound = float(outcome.bound or 0.0)
+    if name == "largest_load":
+        bound = max(bound, staged.lower_bound)
+    elif name == "smallest_load":
+        # Every load is at most the largest held from stage 1 (its domain's upper end).
+        relaxed = staged.relaxation.most_smallest(LP_SECONDS, staged.largest_held)
+        bound = min(bound, relaxed) if relaxed is not None else bound
+    scale = {"largest_load": SCALE, "smallest_load": SCALE, "hours_spread": SCALE * HOUR_SCALE}.get(name, 1)
+    first = outcome.progress[0].objective / scale if outcome.progress else None
+    return StageRecord(name, objective / scale, bound / scale, seconds, outcome.status, UNITS[name], start=first)
