@@ -83,3 +83,35 @@ def is_singular(count: float, language: Language) -> bool:
 
 def period_word(kind: str, language: Language) -> str:
     return PERIOD_WORDS[language].get(kind, kind)
+
+
+def long_date_words(day: dt.date, language: Language) -> str:
+    """ "1er janvier 2027", "1 January 2027": Babel's month names, and the French ordinal of the first."""
+    text = format_date(day, format="d MMMM y", locale=language.locale)
+    return "1er" + text[1:] if language is Language.FR and day.day == 1 else text
+
+
+HORIZON_WORDS: Mapping[Language, Mapping[str, str]] = {
+    Language.FR: {"quarter": "{n} trimestre {year}", "first": "1er", "nth": "{n}e", "span": "du {start} au {end}"},
+    Language.EN: {"quarter": "Q{n} {year}", "first": "1", "nth": "{n}", "span": "{start} to {end}"},
+}
+TITLE_WORDS: Mapping[Language, str] = {
+    Language.FR: "Permanence des soins en imagerie — {region}, {period}",
+    Language.EN: "Out-of-hours imaging cover — {region}, {period}",
+}
+
+
+def horizon_words(start: dt.date, end: dt.date, language: Language) -> str:
+    """ "1er trimestre 2027" for a calendar quarter, else "du 1er mars 2027 au 30 avril 2027"."""
+    words = HORIZON_WORDS[language]
+    last = dt.date(end.year + (end.month == 12), end.month % 12 + 1, 1) - dt.timedelta(days=1)
+    if start.day == 1 and start.month % 3 == 1 and end == last and end.month == start.month + 2:
+        quarter = (start.month - 1) // 3 + 1
+        n = words["first"] if quarter == 1 else words["nth"].format(n=quarter)
+        return words["quarter"].format(n=n, year=start.year)
+    return words["span"].format(start=long_date_words(start, language), end=long_date_words(end, language))
+
+
+def cover_title(region: str, start: dt.date, end: dt.date, language: Language) -> str:
+    """The title of the report and of the map: "Permanence des soins en imagerie — Lorraine, 1er trimestre 2027"."""
+    return TITLE_WORDS[language].format(region=region, period=horizon_words(start, end, language))

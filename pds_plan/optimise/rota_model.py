@@ -112,12 +112,16 @@ class SolveOptions:
     # The reproducible search by large neighbourhood search alone; False adds CP-SAT's other subsolvers, still
     # interleaved and reproducible, whose proofs can raise the bound.
     lns_only: bool = True
+    # The wall-clock cap when it is not time_limit (which then sets only the deterministic budget): a stage of the
+    # staged objective may use the time earlier stages left (optimise/stages.py).
+    wall_limit: float | None = None
 
 
 # Deterministic work units CP-SAT's interleaved LNS spends per wall-clock second and worker on the bundled quarters:
 # 0.19 with 2 workers on a 2-core machine, presolve included (bench/README.md). 0.15 leaves a margin so that the
 # deterministic budget, not the wall-clock cap, ends the search on such a machine.
 DETERMINISTIC_UNITS_PER_WORKER_SECOND = 0.15
+CLOCK_MARGIN_SECONDS = 0.05  # a search that ends this close to its wall-clock cap is taken as stopped by it
 
 
 @dataclass(frozen=True)
@@ -204,7 +208,7 @@ def proven_bound(cp_sat_bound: float) -> float:
 def solver_parameters(options: SolveOptions, complete_start: bool = True) -> dict[str, Any]:
     """CP-SAT parameters; the reproducible search needs a complete starting rota (`SolveOptions.deterministic`)."""
     parameters: dict[str, Any] = {
-        "max_time_in_seconds": float(options.time_limit),
+        "max_time_in_seconds": float(options.wall_limit if options.wall_limit is not None else options.time_limit),
         "num_workers": int(options.workers),
         "random_seed": int(options.seed),
     }
@@ -254,12 +258,18 @@ def solve_model(
         # No complete starting rota (the greedy one left periods uncovered): the portfolio searched on the clock.
         parameters = {**parameters, "reproducible": False}
     elif "max_deterministic_time" in parameters:
-        # Reproducible only when the deterministic budget, not the wall clock or Ctrl-C, ended the search.
+        # Reproducible unless the wall clock or Ctrl-C ended the search: the deterministic budget ended it, or the
+        # search ended by itself before either (an optimum proven, or nothing left for its neighbourhoods to try).
+        clock_stopped = solver.wall_time >= parameters["max_time_in_seconds"] - CLOCK_MARGIN_SECONDS
         parameters = {
             **parameters,
             "deterministic_time_used": round(solver.deterministic_time, 3),
-            "reproducible": solver.deterministic_time >= parameters["max_deterministic_time"] - 1e-6
-            or status == cp_model.OPTIMAL,
+            "reproducible": not interrupted
+            and (
+                solver.deterministic_time >= parameters["max_deterministic_time"] - 1e-6
+                or status == cp_model.OPTIMAL
+                or not clock_stopped
+            ),
         }
     name = solver.status_name(status)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)

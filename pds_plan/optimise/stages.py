@@ -194,7 +194,14 @@ def solve_stages(
         # Every stage starts from a complete rota, the greedy one until a stage finds better: a stage that finds
         # nothing in its time (a short limit on a large model) hands the same start to the next.
         start = completed_values(staged.rota, hint)
-    for name, share in settings.shares():
+    shares = settings.shares()
+    budgets = [max(MIN_STAGE_SECONDS, options.time_limit * share) for _, share in shares]
+    for number, (name, _) in enumerate(shares):
+        # Each stage's deterministic budget is its share of the limit; its wall-clock cap is what the limit has
+        # left once the later stages' shares are set aside, so that a stage slowed by a busy machine may use the time
+        # earlier stages did not, and the budget, not the clock, ends it (the same rota on any machine).
+        budget = budgets[number]
+        wall = max(budget, options.time_limit - (time.monotonic() - started) - sum(budgets[number + 1 :]))
         _hold_earlier_stages(staged, reached, settings.tolerance if name in LOOSE_HOLDS else 0.0)
         objective = _objective(staged, name)
         if name == "smallest_load":
@@ -206,7 +213,8 @@ def solve_stages(
             staged.rota,
             replace(
                 options,
-                time_limit=max(MIN_STAGE_SECONDS, options.time_limit * share),
+                time_limit=budget,
+                wall_limit=wall,
                 hint=hint,
                 light_presolve=True,
             ),

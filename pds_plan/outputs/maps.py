@@ -28,6 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Rectangle
@@ -38,7 +39,7 @@ from shapely.geometry import box
 from pds_plan.bundled import bundled_geo
 from pds_plan.domain.calendar import build_calendar
 from pds_plan.domain.demand import expected_exams_by_site
-from pds_plan.domain.language import Language, long_date, number, short_date
+from pds_plan.domain.language import Language, cover_title, long_date, number, short_date
 from pds_plan.domain.model import Scenario, Site, SiteKind
 from pds_plan.errors import InputError, Problem, display_path
 from pds_plan.io.writers import atomic_write_bytes, refuse_to_overwrite
@@ -64,7 +65,6 @@ LEGEND_WIDTH = 36  # characters of a legend line before it wraps (the legends si
 # Every word the map shows, one dict per language (as the report's TEXT dicts).
 TEXT: Mapping[Language, Mapping[str, str]] = {
     Language.FR: {
-        "title": "{name} — permanence des soins (PDS) en imagerie",
         "scenario_pools": "horizon {horizon} ; mutualisations de pools.csv",
         "scenario_sites": "horizon {horizon} ; sites seuls (ni planning, ni mutualisation)",
         "horizon_run": "{horizon} : mutualisation la plus fréquente de chaque site",
@@ -72,6 +72,7 @@ TEXT: Mapping[Language, Mapping[str, str]] = {
         "day_of": "journée du {day} : affectation réelle",
         "attribution": "Contours administratifs : IGN – Admin Express COG 2018 (Licence Ouverte / Etalab)\n"
         "sites : réels ; radiologues et volumes : synthétiques",
+        "scenario": "scénario {name}",
         "pds_site": "{kind} (site PDS)",
         "non_pds_site": "site hors PDS",
         "exams": "{n} examens",
@@ -87,7 +88,6 @@ TEXT: Mapping[Language, Mapping[str, str]] = {
         "kind.other": "autre",
     },
     Language.EN: {
-        "title": "{name} — out-of-hours (PDS) imaging cover",
         "scenario_pools": "horizon {horizon}; pools of pools.csv",
         "scenario_sites": "horizon {horizon}; sites only (no run, no pools)",
         "horizon_run": "{horizon}: most frequent pooling per site",
@@ -95,6 +95,7 @@ TEXT: Mapping[Language, Mapping[str, str]] = {
         "day_of": "day of {day}: actual assignment",
         "attribution": "Administrative boundaries: IGN – Admin Express COG 2018 (Licence Ouverte / Etalab)\n"
         "sites: real; radiologists and volumes: synthetic",
+        "scenario": "scenario {name}",
         "pds_site": "{kind} (PDS site)",
         "non_pds_site": "site without PDS",
         "exams": "{n} exams",
@@ -305,6 +306,12 @@ def region_shapes(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return pilot
 
 
+def region_name(scenario: Scenario) -> str:
+    """The name of the region the scenario's sites lie in (several joined by commas); "" when none is known."""
+    names = [str(n) for n in region_shapes(sites_frame(scenario)).get("nom", [])]
+    return ", ".join(names)
+
+
 def map_extent(sites: gpd.GeoDataFrame, margin: float = MARGIN_M) -> tuple[float, float, float, float]:
     """The whole region with a margin, whatever the sites' spread (eastern Moselle, north Mayenne...), and every
     site; the sites' bounds alone when the region is unknown."""
@@ -356,14 +363,17 @@ def plot_coverage(
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title(f"{words['title'].format(name=scenario.name)}\n{coverage.subtitle}", fontsize=11, loc="left")
+    region = region_name(scenario) or scenario.name
+    ax.set_title(
+        f"{cover_title(region, scenario.start, scenario.end, language)}\n{coverage.subtitle}", fontsize=11, loc="left"
+    )
     ax.apply_aspect()
     _draw_scale_bar(ax, language)
     _draw_north_arrow(ax)
     ax.text(
         0.99,
         0.01,
-        words["attribution"],
+        words["attribution"] + "\n" + words["scenario"].format(name=scenario.name),
         transform=ax.transAxes,
         ha="right",
         va="bottom",
@@ -824,7 +834,18 @@ def render_map(
     buffer = io.BytesIO()
     title = TEXT[language]["metadata_title"].format(name=scenario.name)
     metadata = {"Title": title} if fmt in ("svg", "pdf") else None
-    figure.savefig(buffer, format=fmt, dpi=PNG_DPI if fmt == "png" else 150, metadata=metadata)
+    # Cropped to what is drawn: the legends under a map of a compact region would leave the page's foot empty. The
+    # legends lie outside the axes, which a tight box leaves out unless told.
+    legends = [child for child in figure.axes[0].get_children() if isinstance(child, Legend)]
+    figure.savefig(
+        buffer,
+        format=fmt,
+        dpi=PNG_DPI if fmt == "png" else 150,
+        metadata=metadata,
+        bbox_inches="tight",
+        bbox_extra_artists=legends,
+        pad_inches=0.25,
+    )
     return buffer.getvalue()
 
 

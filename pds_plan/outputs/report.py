@@ -42,7 +42,7 @@ from PIL import Image as PILImage
 from PIL import ImageChops
 
 from pds_plan.domain.calendar import build_calendar
-from pds_plan.domain.language import Language
+from pds_plan.domain.language import TITLE_WORDS, Language, cover_title
 from pds_plan.domain.model import Scenario
 from pds_plan.domain.run import KeyFigures
 from pds_plan.errors import InputError, PdsPlanError, Problem, display_path
@@ -76,11 +76,6 @@ PAGE_TEMPLATE, MACROS_TEMPLATE = "report.html.j2", "macros.html.j2"
 STRINGS: dict[Language, dict[str, str]] = {
     Language.FR: {
         "eyebrow": "Permanence des soins en radiologie · rapport de planification",
-        "title": "Permanence des soins en imagerie — {region}, {period}",
-        "quarter": "{n} trimestre {year}",
-        "quarter_1": "1er",
-        "quarter_n": "{n}e",
-        "span": "du {start} au {end}",
         "glossary": "Planning type tableur (référence) : ce que ferait un planificateur sur tableur, période par "
         "période, en donnant chaque astreinte au radiologue le moins chargé qui peut la prendre.",
         "period": "Du {start} au {end}",
@@ -250,11 +245,6 @@ STRINGS: dict[Language, dict[str, str]] = {
     },
     Language.EN: {
         "eyebrow": "Radiology out-of-hours cover (PDS) · planning report",
-        "title": "Out-of-hours imaging cover — {region}, {period}",
-        "quarter": "Q{n} {year}",
-        "quarter_1": "1",
-        "quarter_n": "{n}",
-        "span": "{start} to {end}",
         "glossary": "Spreadsheet-style rota (baseline): what a planner with a spreadsheet would do, period by period, "
         "giving each duty to the least loaded radiologist who may take it.",
         "period": "{start} to {end}",
@@ -1149,24 +1139,16 @@ PSEUDONYMISED_NOTE_START = "pseudonymised:"  # how the run note of a pseudonymis
 
 def report_title(run: RunFolder, facts: Facts, text: Formatter) -> Markup:
     """ "Permanence des soins en imagerie — Lorraine, 1er trimestre 2027": the region the sites lie in (the bundled
-    boundaries) and the horizon in words; the scenario's name when the region is unknown."""
+    boundaries) and the horizon in words, as the map's title (`domain.language.cover_title`); the scenario's name
+    when the region is unknown."""
     region = facts.name
     if run.scenario is not None and run.scenario.sites:
-        from pds_plan.outputs.maps import region_shapes, sites_frame  # geopandas: loaded when a report is made
+        from pds_plan.outputs.maps import region_name  # geopandas: loaded when a report is made
 
-        names = [str(n) for n in region_shapes(sites_frame(run.scenario)).get("nom", [])]
-        region = ", ".join(names) if names else region
+        region = region_name(run.scenario) or region
     if facts.start is None or facts.end is None:
-        return text.say("title", region=region, period="")
-    start, end = facts.start, facts.end
-    quarter = (start.month - 1) // 3 + 1
-    last = dt.date(end.year + (end.month == 12), end.month % 12 + 1, 1) - dt.timedelta(days=1)
-    if start.day == 1 and start.month % 3 == 1 and end == last and end.month == start.month + 2:
-        n = text.say("quarter_1") if quarter == 1 else text.say("quarter_n", n=str(quarter))
-        period = text.say("quarter", n=n, year=str(start.year))
-    else:
-        period = text.say("span", start=text.date(start), end=text.date(end))
-    return text.say("title", region=region, period=period)
+        return Markup.escape(TITLE_WORDS[text.language].format(region=region, period=""))
+    return Markup.escape(cover_title(region, facts.start, facts.end, text.language))
 
 
 def _header(run: RunFolder, facts: Facts, text: Formatter) -> dict[str, Any]:

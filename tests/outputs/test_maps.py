@@ -99,7 +99,8 @@ def test_map_is_in_lambert_93_metres_with_one_marker_per_site():
     assert "IGN – Admin Express COG 2018" in texts
     assert "radiologues et volumes : synthétiques" in texts
     assert "km" in texts  # the scale bar
-    assert scenario.name in ax.get_title(loc="left")
+    assert ax.get_title(loc="left").startswith("Permanence des soins en imagerie — Lorraine, ")
+    assert f"scénario {scenario.name}" in texts  # the run's scenario, for a planner comparing variants
 
 
 def test_a_run_draws_reading_lines_and_a_date_draws_that_nights_assignment(tiny_run):
@@ -257,7 +258,7 @@ def test_the_map_is_french_by_default_and_english_on_request(tiny_run):
         strings = texts(ax)
         assert not english_words(strings), strings
         joined = " | ".join(strings)
-        assert "permanence des soins" in joined and "site PDS" in joined and " examens" in joined
+        assert "Permanence des soins en imagerie" in joined and "site PDS" in joined and " examens" in joined
         assert "Contours administratifs" in joined and "km" in joined
     horizon = " | ".join(texts(plot_coverage(scenario, rota)))
     assert f"{short_date(scenario.start, Language.FR)} – {short_date(scenario.end, Language.FR)}" in horizon
