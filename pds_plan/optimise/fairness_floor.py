@@ -5,12 +5,12 @@ radiologists credentialed for a single quiet site get little. This module proves
 spread (max / min points per FTE-available day) from a linear relaxation of the rota: the horizon's on-call windows
 are grouped by month, points and period kinds, and each radiologist takes a fractional number of windows of each
 class, so that every site's periods are covered by credentialed, available radiologists within the per-window limits
-(sites at once, peak reading capacity, no grouping that misses the turnaround target read whole), the monthly limit
-and the rest rule (no two nights in a row). Any real rota
-gives such numbers, so the least the most loaded radiologist can have in the relaxation is a lower bound on the most
-loaded's load in every rota, and the most the least loaded can have an upper bound on the least loaded's: their ratio
-is a floor for the spread. Rules the relaxation leaves out (fixed pools read together, blocks, weekends) only make
-the floor lower, never wrong.
+(sites at once, peak reading capacity, no grouping that misses the turnaround target read whole, the sites of a
+fixed pool read together and one pool at a time), the monthly limit and the rest rule (no two nights in a row).
+Any real rota gives such numbers, so the least the most loaded radiologist can have in the relaxation is a lower
+bound on the most loaded's load in every rota, and the most the least loaded can have an upper bound on the least
+loaded's: their ratio is a floor for the spread. Rules the relaxation leaves out (blocks, weekends) only make the
+floor lower, never wrong.
 
 The planner reads it as: "no rota under these credentials goes below this spread; to go lower, add credentials".
 """
@@ -226,8 +226,10 @@ def _relaxed_loads(
     site_open_to: dict[tuple[str, str, WindowClass], int] = defaultdict(int)
     least_load: dict[tuple[str, WindowClass], int] = {}
     most_points: dict[tuple[str, WindowClass], int] = defaultdict(int)
+    class_windows: dict[WindowClass, int] = defaultdict(int)
     for window in plan.windows:
         c = window_class(plan, window)
+        class_windows[c] += 1
         for r in sorted({r for slot in window.slots for r in may_cover[slot]}):
             open_to[(r, c)] += 1
         for slot in window.slots:
@@ -262,6 +264,7 @@ def _relaxed_loads(
         for grouping in groupings:
             if all(site in sites for site in grouping):
                 solver.Add(solver.Sum([sites[site] for site in grouping]) <= (len(grouping) - 1) * on)
+    _add_fixed_pools(scenario, covers, windows, demand, class_windows, solver)
     _add_monthly_limits(scenario, windows, solver)
     _add_nights_apart(plan, windows, eligible, solver)
     share = fair_share_weights(scenario, eligible)
@@ -290,6 +293,47 @@ def _candidates(scenario: Scenario, plan: WindowPlan, eligible: Iterable[str]) -
         slot: [r for r in credentialed[period.site_id] if not scenario.is_unavailable(r, period.date)]
         for slot, period in enumerate(plan.slots)
     }
+
+
+def _add_fixed_pools(
+    scenario: Scenario,
+    covers: dict[tuple[str, str, WindowClass], pywraplp.Variable],
+    windows: dict[tuple[str, WindowClass], pywraplp.Variable],
+    demand: Mapping[tuple[str, WindowClass], int],
+    class_windows: Mapping[WindowClass, int],
+    solver: pywraplp.Solver,
+) -> None:
+    """Pools from pools.csv: the sites of a pool are read together, so over a class of windows a radiologist covers
+    each site of the pool as often as the others, where every window of the class has a period at each of them (a
+    public holiday of one département only can open a site alone); and a radiologist reads one pool at a time, so
+    the first sites of the pools they cover add up to no more than their windows on call."""
+    sites_of: dict[str, list[str]] = defaultdict(list)
+    for member in scenario.pools:
+        sites_of[member.pool_id].append(member.site_id)
+    pools = [sorted(sites) for _, sites in sorted(sites_of.items())]
+    if not pools:
+        return
+    radiologists_of: dict[WindowClass, set[str]] = defaultdict(set)
+    for r, _, c in covers:
+        radiologists_of[c].add(r)
+    for c, n in class_windows.items():
+        for sites in pools:
+            if len(sites) < 2 or any(demand.get((site, c), 0) != n for site in sites):
+                continue
+            for r in sorted(radiologists_of[c]):
+                first = covers.get((r, sites[0], c))
+                for site in sites[1:]:
+                    other = covers.get((r, site, c))
+                    if first is not None and other is not None:
+                        solver.Add(first == other)
+                    elif first is not None or other is not None:
+                        solver.Add((first if first is not None else other) == 0)
+    if len(pools) < 2:
+        return
+    for (r, c), on in windows.items():
+        firsts = [covers[(r, sites[0], c)] for sites in pools if (r, sites[0], c) in covers]
+        if len(firsts) > 1:
+            solver.Add(solver.Sum(firsts) <= on)
 
 
 def _add_monthly_limits(scenario: Scenario, windows: dict, solver: pywraplp.Solver) -> None:

@@ -113,7 +113,11 @@ def small_scenarios(draw, make):
         if draw(st.booleans()):
             day = start + dt.timedelta(days=draw(st.integers(0, 9)))
             away.append(make.unavailable(f"R{i}", day))
-    pools = (PoolMember("P", "A"), PoolMember("P", "B")) if draw(st.booleans()) else ()
+    # No pools, A and B read together, or also C as a pool of its own (one pool at a time then binds).
+    choice = draw(st.integers(0, 2 if len(ids) == 3 else 1))
+    pools = ((PoolMember("P", "A"), PoolMember("P", "B")) if choice else ()) + (
+        (PoolMember("Q", "C"),) if choice == 2 else ()
+    )
     return make.scenario(
         sites=sites,
         radiologists=radiologists,
