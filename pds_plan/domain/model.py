@@ -205,9 +205,9 @@ class Stages:
     second of search, while raising the smallest load keeps improving until the end of its share; hence the split.
     """
 
-    largest_load: float = 0.15
-    smallest_load: float = 0.5
-    hours_spread: float = 0.2
+    largest_load: float = 0.1
+    smallest_load: float = 0.6
+    hours_spread: float = 0.15
     preferences: float = 0.15
     tolerance: float = 0.01
 
