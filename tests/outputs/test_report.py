@@ -603,3 +603,36 @@ def test_on_a_1240_px_screen_no_table_runs_off_the_page(tmp_path, monkeypatch):
                 assert table["right"] <= measured["column"] + 0.5 and not table["box_overflows"], table
             else:
                 assert table["right"] <= measured["column"] + 0.5 or table["box_overflows"], table
+
+
+# Words of the English report that must not reach the French one (the solver's own status codes, shown as code in
+# the annex, are left out before searching).
+ENGLISH_LABELS = (
+    "Key figures", "Fairness", "Solve time", "Rule check", "Optimiser", "Stage", "Stages", "largest load",
+    "smallest load", "hours", "preferences", "proven", "bound", "gap", "baseline", "spreadsheet", "greedy", "night",
+    "Saturday", "Sunday", "pool", "pools", "Month", "Value", "Seconds", "Status", "Solution found", "radiologists",
+    "not proven", "within", "penalty", "on call",
+)  # fmt: skip
+
+
+def test_a_staged_run_reads_in_french_with_its_first_stage_gap_and_no_english_label(tmp_path):
+    from pds_plan import load_scenario
+    from pds_plan.domain.run import RunSettings
+    from pds_plan.io.run_store import write_run
+    from pds_plan.runs.pipeline import plan
+
+    folder = write_run(plan(load_scenario(TINY / "scenario.toml"), RunSettings(time_limit=4, design_pools=False)),
+                       tmp_path / "run")  # fmt: skip
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["gap_of"] == "largest_load" and summary["stages"][0]["name"] == "largest_load"
+    page = render_report(view(folder))
+    text = squash(visible_text(re.sub(r"<code>.*?</code>", " ", page, flags=re.DOTALL)))
+    found = [w for w in ENGLISH_LABELS if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text, re.IGNORECASE)]
+    assert found == [], found
+    for label in ("Écart prouvé (étape 1)", "1. charge maximale (points)", "2. charge minimale (points)",
+                  "3. écart d'heures d'astreinte (h)", "4. préférences (pénalité)",
+                  "Équité en heures d'astreinte (écart max/min)"):  # fmt: skip
+        assert label in text, label
+    gap = summary["gap"]
+    proven = summary["proven_optimal"]
+    assert proven or f"charge maximale à {french(gap * 100, 1)}{NBSP}% au plus de la meilleure possible" in text
