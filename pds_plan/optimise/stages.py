@@ -10,11 +10,12 @@ first. So the rota is solved in four stages, each started from the rota of the o
    every radiologist who may take PDS, across credential groups (pooling changes how many duties a group needs, so
    load can be traded between groups). Its bound is the linear relaxation of fairness_floor.py in the same units,
    so that the stage's gap is a real one.
-2. `smallest_load`: with the largest held at stage 1's value, the smallest normalised load raised; bounded by the
-   same relaxation with every load capped at stage 1's value.
+2. `smallest_load`: with the largest held at stage 1's value, the smallest normalised load raised, then each
+   credential group's smallest where there are several; bounded by the same relaxation with every load capped at
+   stage 1's value.
 3. `hours_spread`: with stages 1 and 2 held within the tolerance, the spread (most minus least) of normalised
-   on-call hours: a night is 14 h for 2 points, a Sunday day 10 h for 2 points, so a rota even in points can leave
-   some radiologists with half again the hours of others.
+   on-call hours, plus each credential group's where there are several: a night is 14 h for 2 points, a Sunday
+   day 10 h for 2 points, so a rota even in points can leave some radiologists with half again the hours of others.
 4. `preferences`: with stages 1 to 3 held within the tolerance, requests, stable pools, reading for one's own home
    site and fewer on-call duties (objective.py's soft terms, their weights from [weights]).
 
@@ -34,7 +35,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from pds_plan.domain.model import Scenario, Stages
-from pds_plan.domain.rota import Assignment, fair_share_weights
+from pds_plan.domain.rota import Assignment, credential_groups, fair_share_weights
 from pds_plan.optimise.fairness_floor import LoadRelaxation
 from pds_plan.optimise.objective import (
     add_home_site_preference,
@@ -110,6 +111,11 @@ class StagedModel:
     relaxation: LoadRelaxation
     lower_bound: int  # the relaxation's least largest load, in the model's units (0 when not proven)
     hours_spread: cp_model.IntVar  # most minus least normalised hours
+    # What stages 2 and 3 optimise: the overall smallest load and hours spread, and with several credential groups
+    # also each group's (the smallest load's weight makes the overall one come first).
+    smallest_objective: cp_model.LinearExprT = 0
+    smallest_weight: int = 1
+    hours_objective: cp_model.IntVar | None = None
     largest_held: int | None = None  # the largest load, once stage 1 has held it
     initial_domains: dict[int, tuple[int, int]] = field(default_factory=dict)  # of the held variables
 
@@ -166,9 +172,36 @@ def build_staged_model(
         model.add(smallest <= points[r])
         model.add(most_hours >= hours[r])
         model.add(least_hours <= hours[r])
+    # Within each group of radiologists linked by credentials, too: where groups share no site, the overall smallest
+    # load and hours spread are set by the groups' different needs, and would leave each group's own uneven.
+    teams: dict[str, list[str]] = defaultdict(list)
+    for r, group in credential_groups(scenario, radiologists).items():
+        teams[group].append(r)
+    teams = {group: team for group, team in sorted(teams.items()) if len(team) > 1}
+    smallest_objective: cp_model.LinearExprT = smallest
+    hours_objective = hours_spread
+    if len(teams) > 1:
+        group_smallest: list[cp_model.IntVar] = []
+        group_spreads: list[cp_model.LinearExpr] = []
+        for group, team in teams.items():
+            group_low = model.new_int_var(0, top_points, f"smallest_normalised_points[{group}]")
+            group_most = model.new_int_var(0, top_hours, f"most_normalised_hours[{group}]")
+            group_least = model.new_int_var(0, top_hours, f"least_normalised_hours[{group}]")
+            for r in team:
+                model.add(group_low <= points[r])
+                model.add(group_most >= hours[r])
+                model.add(group_least <= hours[r])
+            group_smallest.append(group_low)
+            group_spreads.append(group_most - group_least)
+        # The overall smallest first, strictly: one hundredth of a point of it outweighs any change of the groups'.
+        smallest_objective = (len(teams) * top_points + 1) * smallest + sum(group_smallest)
+        hours_objective = model.new_int_var(0, (len(teams) + 1) * top_hours, "normalised_hours_spreads")
+        model.add(hours_objective == hours_spread + sum(group_spreads))
     return StagedModel(
-        rota, factor, points, hours, largest, smallest, most_hours, least_hours, relaxation, lower_bound, hours_spread
-    )
+        rota, factor, points, hours, largest, smallest, most_hours, least_hours, relaxation, lower_bound, hours_spread,
+        smallest_objective=smallest_objective, smallest_weight=len(teams) * top_points + 1 if len(teams) > 1 else 1,
+        hours_objective=hours_objective,
+    )  # fmt: skip
 
 
 def solve_stages(
@@ -219,7 +252,11 @@ def solve_stages(
                 light_presolve=True,
             ),
             on_progress,
-            watch={stage: _objective(staged, stage) for stage in HELD},
+            watch={
+                "largest_load": staged.largest,
+                "smallest_load": staged.smallest,
+                "hours_spread": staged.hours_objective,
+            },
             start=start,
             keep_values=True,
             source=name,
@@ -262,9 +299,10 @@ def _objective(staged: StagedModel, name: str) -> cp_model.LinearExprT:
     if name == "largest_load":
         return staged.largest
     if name == "smallest_load":
-        return staged.smallest
+        return staged.smallest_objective
     if name == "hours_spread":
-        return staged.hours_spread
+        assert staged.hours_objective is not None
+        return staged.hours_objective
     return sum(p.weight * p.expression for p in staged.rota.penalties)
 
 
@@ -277,7 +315,8 @@ def _hold_earlier_stages(staged: StagedModel, reached: Mapping[str, int], tolera
     if "smallest_load" in reached:
         _set_domain(staged, staged.smallest, math.ceil(reached["smallest_load"] * (1 - tolerance)), None)
     if "hours_spread" in reached:
-        _set_domain(staged, staged.hours_spread, None, math.floor(reached["hours_spread"] * (1 + tolerance)))
+        assert staged.hours_objective is not None
+        _set_domain(staged, staged.hours_objective, None, math.floor(reached["hours_spread"] * (1 + tolerance)))
 
 
 def _set_domain(staged: StagedModel, var: cp_model.IntVar, low: int | None, high: int | None) -> None:
@@ -291,11 +330,15 @@ def _record(staged: StagedModel, name: str, outcome: SolveOutcome, seconds: floa
     objective = float(outcome.objective or 0.0)
     if name == "smallest_load":
         objective = float(outcome.watched["smallest_load"])
+    elif name == "hours_spread":
+        objective = float(outcome.watched["hours_spread"])
     bound = float(outcome.bound or 0.0)
     if name == "largest_load":
         bound = max(bound, staged.lower_bound)
     elif name == "smallest_load":
-        # Every load is at most the largest held from stage 1 (its domain's upper end).
+        # CP-SAT's bound is on weight × smallest + the groups' smallest (all >= 0): over the weight, one on the
+        # smallest; the relaxation's, with every load at most the largest held from stage 1, is the other.
+        bound = math.floor(bound / staged.smallest_weight)
         relaxed = staged.relaxation.most_smallest(LP_SECONDS, staged.largest_held)
         bound = min(bound, relaxed) if relaxed is not None else bound
     scale = {"largest_load": SCALE, "smallest_load": SCALE, "hours_spread": SCALE * HOUR_SCALE}.get(name, 1)
