@@ -42,7 +42,7 @@ from PIL import Image as PILImage
 from PIL import ImageChops
 
 from pds_plan.domain.calendar import build_calendar
-from pds_plan.domain.language import TITLE_WORDS, Language, cover_title
+from pds_plan.domain.language import TITLE_WORDS, Language, cover_title, period_word
 from pds_plan.domain.model import Scenario
 from pds_plan.domain.run import KeyFigures
 from pds_plan.errors import InputError, PdsPlanError, Problem, display_path
@@ -883,6 +883,9 @@ def _generic_cell(value: Any, text: Formatter) -> str:
     return "–" if pd.isna(value) else str(value).replace(";", "; ")
 
 
+PERIOD_COLUMNS = {"sla_worst_period"}  # columns of pools_summary.csv that hold a period kind
+
+
 def generic_table_of(frame: pd.DataFrame, text: Formatter, prefix: str) -> Table:
     """Any table (pools_summary.csv): numbers formatted for the language, known headers translated.
 
@@ -909,6 +912,9 @@ def generic_table_of(frame: pd.DataFrame, text: Formatter, prefix: str) -> Table
                 digits = 2 if largest < 100 else 1 if largest < 10_000 else 0  # about four significant digits
                 shows.append(functools.partial(text.number, digits=digits))
             columns.append(Column(title))
+        elif name in PERIOD_COLUMNS:  # a period kind (night, saturday...) as people say it
+            shows.append(lambda v: "–" if pd.isna(v) else period_word(str(v), text.language))
+            columns.append(Column(title, numeric=False))
         else:
             shows.append(lambda v: _generic_cell(v, text))
             columns.append(Column(title, numeric=False))

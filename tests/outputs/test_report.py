@@ -344,9 +344,12 @@ def test_a_pools_summary_is_shown_as_a_table(pictured_run, tmp_path):
             "credentialed_radiologists": [4, 3],
             "new_column": [1234.5, 2],
             "meets_sla": [False, True],
+            "sla_worst_period": ["night", "sunday_holiday"],
         }
     ).to_csv(folder / "pools_summary.csv", index=False)
     text = visible_text(render_report(view(folder)))
+    assert "Période la plus chargée" in text and "nuit" in text and "dimanche ou férié" in text
+    assert not re.search(r"night|sunday_holiday", text)  # the period as people say it, not the code
     assert "Mutualisations" in text and "Examens attendus par nuit" in text and "new column" in text
     assert f"92,5{NBSP}%" in text and f"61,2{NBSP}%" in text and "12,25" in text and f"1{NNBSP}234,5" in text
     assert "nancy; metz" in text and "<verdun>" in text
