@@ -363,6 +363,22 @@ def _add_fixed_pools(
                         solver.Add(first == other)
                     elif first is not None or other is not None:
                         solver.Add((first if first is not None else other) == 0)
+    # On call only to read something: in a window a radiologist covers a pool's first site whenever they read the
+    # pool (where every window of the class opens all its sites), so their windows on call are at most the pools'
+    # first sites they cover plus the other sites they cover. Without it the relaxation could share a pool's sites
+    # out among several radiologists in one window, and give a team of one pool twice the duties it has.
+    pool_of = {site: index for index, sites in enumerate(pools) for site in sites}
+    mine: dict[tuple[str, WindowClass], list[tuple[str, pywraplp.Variable]]] = defaultdict(list)
+    for (r, site, c), var in covers.items():
+        mine[(r, c)].append((site, var))
+    for (r, c), on in windows.items():
+        whole = {
+            i for i, sites in enumerate(pools) if all(demand.get((site, c), 0) == class_windows[c] for site in sites)
+        }
+        reading = [
+            var for site, var in mine[(r, c)] if pool_of.get(site) not in whole or pools[pool_of[site]][0] == site
+        ]
+        solver.Add(solver.Sum(reading) >= on)
     if len(pools) < 2:
         return
     for (r, c), on in windows.items():
