@@ -115,3 +115,27 @@ def horizon_words(start: dt.date, end: dt.date, language: Language) -> str:
 def cover_title(region: str, start: dt.date, end: dt.date, language: Language) -> str:
     """The title of the report and of the map: "Permanence des soins en imagerie — Lorraine, 1er trimestre 2027"."""
     return TITLE_WORDS[language].format(region=region, period=horizon_words(start, end, language))
+
+
+# The solver's headline figures as the report's annex and the workbook's summary sheet both label them (the
+# `_stage` ones when the rota was solved in stages: the figures are then the first stage's).
+SOLVER_WORDS: Mapping[Language, Mapping[str, str]] = {
+    Language.FR: {
+        "proven": "Optimalité prouvée",
+        "objective": "Objectif",
+        "bound": "Meilleure borne",
+        "gap": "Écart à la borne",
+        "objective_stage": "Charge maximale (étape 1, points)",
+        "bound_stage": "Borne prouvée (étape 1)",
+        "gap_stage": "Écart prouvé (étape 1)",
+    },
+    Language.EN: {
+        "proven": "Proven optimal",
+        "objective": "Objective",
+        "bound": "Best bound",
+        "gap": "Gap to the bound",
+        "objective_stage": "Largest load (stage 1, points)",
+        "bound_stage": "Proven bound (stage 1)",
+        "gap_stage": "Proven gap (stage 1)",
+    },
+}

@@ -42,7 +42,7 @@ from PIL import Image as PILImage
 from PIL import ImageChops
 
 from pds_plan.domain.calendar import build_calendar
-from pds_plan.domain.language import TITLE_WORDS, Language, cover_title, period_word
+from pds_plan.domain.language import SOLVER_WORDS, TITLE_WORDS, Language, cover_title, period_word
 from pds_plan.domain.model import Scenario
 from pds_plan.domain.run import KeyFigures
 from pds_plan.errors import InputError, PdsPlanError, Problem, display_path
@@ -75,6 +75,7 @@ PAGE_TEMPLATE, MACROS_TEMPLATE = "report.html.j2", "macros.html.j2"
 # `{name}` fields are filled by `Formatter.say`, which escapes them too unless they are Markup.
 STRINGS: dict[Language, dict[str, str]] = {
     Language.FR: {
+        **SOLVER_WORDS[Language.FR],
         "eyebrow": "Permanence des soins en radiologie · rapport de planification",
         "glossary": "Planning type tableur (référence) : ce que ferait un planificateur sur tableur, période par "
         "période, en donnant chaque astreinte au radiologue le moins chargé qui peut la prendre.",
@@ -138,15 +139,8 @@ STRINGS: dict[Language, dict[str, str]] = {
         "optimiser": "Annexe technique : optimiseur et contrôle des règles",
         "method": "Méthode",
         "status": "Statut",
-        "proven": "Optimalité prouvée",
         "yes": "oui",
         "no": "non",
-        "objective": "Objectif",
-        "bound": "Meilleure borne",
-        "gap": "Écart à la borne",
-        "objective_stage": "Charge maximale (étape 1, points)",
-        "bound_stage": "Borne prouvée (étape 1)",
-        "gap_stage": "Écart prouvé (étape 1)",
         "stages": "Étapes de l'optimisation, dans l'ordre",
         "stages_note": "Chaque étape part du planning de la précédente et la garde à {tolerance} près ; la charge "
         "est en points par part équitable, pour un radiologue de part moyenne.",
@@ -244,6 +238,7 @@ STRINGS: dict[Language, dict[str, str]] = {
         "pool.meets_sla": "Objectif atteint",
     },
     Language.EN: {
+        **SOLVER_WORDS[Language.EN],
         "eyebrow": "Radiology out-of-hours cover (PDS) · planning report",
         "glossary": "Spreadsheet-style rota (baseline): what a planner with a spreadsheet would do, period by period, "
         "giving each duty to the least loaded radiologist who may take it.",
@@ -306,15 +301,8 @@ STRINGS: dict[Language, dict[str, str]] = {
         "optimiser": "Technical annex: optimiser and rule check",
         "method": "Method",
         "status": "Status",
-        "proven": "Proven optimal",
         "yes": "yes",
         "no": "no",
-        "objective": "Objective",
-        "bound": "Best bound",
-        "gap": "Gap to the bound",
-        "objective_stage": "Largest load (stage 1, points)",
-        "bound_stage": "Proven bound (stage 1)",
-        "gap_stage": "Proven gap (stage 1)",
         "stages": "Stages of the optimisation, in order",
         "stages_note": "Each stage starts from the rota of the one before and keeps it within {tolerance}; loads are "
         "points per fair share, for a radiologist of average share.",

@@ -26,7 +26,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pds_plan.domain.language import Language, number, period_word, short_date
+from pds_plan.domain.language import SOLVER_WORDS, Language, number, period_word, short_date
 from pds_plan.io.run_folder import RunFolder
 from pds_plan.io.spreadsheet import neutralise
 from pds_plan.io.writers import atomic_write_bytes
@@ -46,6 +46,7 @@ SITE_COLUMN_WIDTH = 24
 
 WORDS: Mapping[Language, Mapping[str, str]] = {
     Language.FR: {
+        **SOLVER_WORDS[Language.FR],
         "summary_sheet": "Synthèse",
         "rota_sheet": "Planning",
         "title": "Planning PDS — {name}",
@@ -56,14 +57,7 @@ WORDS: Mapping[Language, Mapping[str, str]] = {
         "horizon_value": "du {start} au {end}",
         "method": "Méthode",
         "status": "Statut de l'optimiseur",
-        "proven": "Optimalité prouvée",
         "note": "Remarque",
-        "objective": "Objectif",
-        "bound": "Meilleure borne",
-        "gap": "Écart à la borne",
-        "objective_stage": "Charge maximale (étape 1, points)",
-        "bound_stage": "Borne prouvée (étape 1)",
-        "gap_stage": "Écart prouvé (étape 1)",
         "wall_time": "Temps de calcul (s)",
         "assignments": "Périodes de site attribuées",
         "rule_check": "Contrôle des règles",
@@ -95,6 +89,7 @@ WORDS: Mapping[Language, Mapping[str, str]] = {
         "status.GREEDY_FALLBACK": "repli sur le planning type tableur",
     },
     Language.EN: {
+        **SOLVER_WORDS[Language.EN],
         "summary_sheet": "Summary",
         "rota_sheet": "Rota",
         "title": "PDS rota — {name}",
@@ -105,14 +100,7 @@ WORDS: Mapping[Language, Mapping[str, str]] = {
         "horizon_value": "{start} to {end}",
         "method": "Method",
         "status": "Solver status",
-        "proven": "Proven optimal",
         "note": "Note",
-        "objective": "Objective",
-        "bound": "Best bound",
-        "gap": "Gap to the bound",
-        "objective_stage": "Largest load (stage 1, points)",
-        "bound_stage": "Proven bound (stage 1)",
-        "gap_stage": "Proven gap (stage 1)",
         "wall_time": "Solve time (s)",
         "assignments": "Site-periods assigned",
         "rule_check": "Rule check",
