@@ -45,19 +45,21 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bench_solve import EventLog, mode  # the same child-run log and status summary as the solver's benchmark
+
+from pds_plan.optimise.stages import HOUR_SCALE, SCALE  # normalised values as the staged objective counts them
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("largest_load", "smallest_load", "hours_spread", "preferences")
 FLOOR_TOLERANCE = 1.10  # points spread at most 10 % above the floor
 HOURS_TOLERANCE = 1.25  # hours spread at most 1.25 × the plain model's
 STAGE1_GAP = 0.05  # bundled quarters: stage-1 gap at most 5 %
-SCALE = 100  # as optimise/stages.py: normalised values in hundredths
-HOUR_SCALE = 10  # on-call hours in tenths
 # Read by optimise/stages.py at the time of writing (experiments): recorded with the settings when set.
 WATCHED_ENVIRONMENT = ("STAGE2", "LNS")
 
@@ -161,17 +163,6 @@ def plain_hours_rota(scenario: Any, time_limit: float, workers: int, seed: int) 
 # --------------------------------------------------------------------------------------------------------------
 # Child side: one run in a fresh interpreter, writing JSON lines.
 # --------------------------------------------------------------------------------------------------------------
-
-
-class EventLog:
-    def __init__(self, path: Path) -> None:
-        self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the whole child run
-        self.started = time.monotonic()
-
-    def write(self, event: str, **fields: Any) -> None:
-        record = {"event": event, "t": round(time.monotonic() - self.started, 4), **fields}
-        self.file.write(json.dumps(record, default=str) + "\n")
-        self.file.flush()
 
 
 def describe_scenario(scenario: Any) -> dict[str, Any]:
@@ -385,11 +376,6 @@ def median(values: Sequence[Any]) -> Any:
     if not values or any(v is None or isinstance(v, bool) or not isinstance(v, int | float) for v in values):
         return None
     return statistics.median_high(values)
-
-
-def mode(values: Sequence[Any]) -> str:
-    counts = Counter(str(v) for v in values)
-    return ", ".join(f"{value} ×{n}" if len(values) > 1 else value for value, n in counts.most_common())
 
 
 def scenario_path(size: Size, args: argparse.Namespace, work: Path) -> Path:
