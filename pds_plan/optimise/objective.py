@@ -156,5 +156,10 @@ def add_on_call_duties(rota: RotaModel) -> None:
 SOFT_RULES = (add_fairness, add_requests, add_stable_pools, add_home_site_preference, add_on_call_duties)
 
 
+def weighted_penalties(rota: RotaModel) -> cp_model.LinearExprT:
+    """The soft rules' weighted sum: the objective of a weighted solve, and the staged objective's last stage."""
+    return sum(p.weight * p.expression for p in rota.penalties)
+
+
 def set_objective(rota: RotaModel) -> None:
-    rota.model.minimize(sum(p.weight * p.expression for p in rota.penalties))
+    rota.model.minimize(weighted_penalties(rota))

@@ -43,6 +43,7 @@ from pds_plan.optimise.objective import (
     add_requests,
     add_stable_pools,
     earned_in_window,
+    weighted_penalties,
 )
 from pds_plan.optimise.rota_model import (
     Progress,
@@ -303,7 +304,7 @@ def _objective(staged: StagedModel, name: str) -> cp_model.LinearExprT:
     if name == "hours_spread":
         assert staged.hours_objective is not None
         return staged.hours_objective
-    return sum(p.weight * p.expression for p in staged.rota.penalties)
+    return weighted_penalties(staged.rota)
 
 
 def _hold_earlier_stages(staged: StagedModel, reached: Mapping[str, int], tolerance: float) -> None:
