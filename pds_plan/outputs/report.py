@@ -81,7 +81,7 @@ STRINGS: dict[Language, dict[str, str]] = {
         "période, en donnant chaque astreinte au radiologue le moins chargé qui peut la prendre.",
         "period": "Du {start} au {end}",
         "days": "{n} jours",
-        "generated": "Run {run} · calculé le {when} · pds-plan {version}",
+        "generated": "Dossier du calcul {run} · calculé le {when} · pds-plan {version}",
         "pseudonymised": "Document pseudonymisé : les noms et identifiants des radiologues sont remplacés par des "
         "pseudonymes stables, dont la clé reste à l'ARS.",
         "facts": "Le scénario",
