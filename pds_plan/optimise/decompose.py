@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from pds_plan.domain.calendar import build_calendar
+from pds_plan.domain.calendar import Period, build_calendar
 from pds_plan.domain.model import Scenario
 from pds_plan.domain.rota import Assignment, fair_share_weights, period_points
 from pds_plan.optimise.greedy import greedy_rota
@@ -40,25 +40,37 @@ def month_spans(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
     return spans
 
 
-def carried_points(scenario: Scenario, assignments: list[Assignment], before: dt.date) -> dict[str, int]:
-    """Points each radiologist earned in the assignments before a date, one duty per on-call period."""
+def carried_points(
+    scenario: Scenario, assignments: list[Assignment], before: dt.date, periods: Mapping[tuple, Period] | None = None
+) -> dict[str, int]:
+    """Points each radiologist earned in the assignments before a date, one duty per on-call period; `periods`: the
+    scenario's calendar by period key, when the caller has it already."""
     return {
-        r: sum(points for points, _ in duties.values()) for r, duties in _duties(scenario, assignments, before).items()
+        r: sum(points for points, _ in duties.values())
+        for r, duties in _duties(scenario, assignments, before, periods).items()
     }
 
 
-def carried_hours(scenario: Scenario, assignments: list[Assignment], before: dt.date) -> dict[str, float]:
+def carried_hours(
+    scenario: Scenario, assignments: list[Assignment], before: dt.date, periods: Mapping[tuple, Period] | None = None
+) -> dict[str, float]:
     """On-call hours each radiologist worked in the assignments before a date, one duty per on-call period."""
     return {
-        r: sum(hours for _, hours in duties.values()) for r, duties in _duties(scenario, assignments, before).items()
+        r: sum(hours for _, hours in duties.values())
+        for r, duties in _duties(scenario, assignments, before, periods).items()
     }
+
+
+def calendar_by_key(scenario: Scenario) -> dict[tuple, Period]:
+    return {p.key: p for p in build_calendar(scenario)}
 
 
 def _duties(
-    scenario: Scenario, assignments: list[Assignment], before: dt.date
+    scenario: Scenario, assignments: list[Assignment], before: dt.date, periods: Mapping[tuple, Period] | None
 ) -> dict[str, dict[tuple, tuple[int, float]]]:
     """Each radiologist's on-call periods before a date, by time span: (points, hours)."""
-    periods = {p.key: p for p in build_calendar(replace(scenario, end=max(scenario.start, before)))}
+    if periods is None:
+        periods = calendar_by_key(scenario)
     duties: dict[str, dict[tuple, tuple[int, float]]] = defaultdict(dict)
     for a in assignments:
         if a.date < before and a.key in periods:
@@ -84,6 +96,7 @@ def solve_by_month(
     spans = month_spans(scenario.start, scenario.end)
     everyone = sorted({r.radiologist_id for r in scenario.radiologists})
     shares = fair_share_weights(scenario, everyone)
+    periods = calendar_by_key(scenario)
     per_month: float | None = None  # set once the first month's model tells the size of the whole horizon
     polish_whole = True
     chosen: list[Assignment] = []
@@ -98,11 +111,11 @@ def solve_by_month(
         month = replace(
             scenario, start=overlap, end=last, pins=tuple(p for p in scenario.pins if overlap <= p.date <= last)
         )
-        earned = carried_points(scenario, chosen, overlap)
+        earned = carried_points(scenario, chosen, overlap, periods)
         carried = {
             r: earned.get(r, 0) + round(scenario.balances.get(r, 0)) for r in set(earned) | set(scenario.balances)
         }
-        hours = carried_hours(scenario, chosen, overlap)
+        hours = carried_hours(scenario, chosen, overlap, periods)
         before = [a for a in chosen if a.date >= overlap]
         if not interrupted:
             try:

@@ -121,10 +121,12 @@ class _Relaxation:
         scenario, plan, eligible, scale, carried = self._inputs
         self.name = name
         self.solver = pywraplp.Solver.CreateSolver(name)
-        low, high = _relaxed_loads(self.solver, scenario, plan, eligible, scale, carried)
+        low, high, self.offset = _relaxed_loads(self.solver, scenario, plan, eligible, scale, carried)
         self.level = self.solver.NumVar(0.0, self.solver.infinity(), "level")
         infinity = self.solver.infinity()
-        # Everybody's load at most a given maximum (switched on by `extreme_load`'s `largest_at_most`).
+        # Everybody's load at most a given maximum (switched on by `extreme_load`'s `largest_at_most`). The rows hold
+        # the loads without their constant (the points carried), which `_solve` moves into the bounds it sets: a row's
+        # bounds set anew would drop the constant pywraplp folded into them.
         self.caps = {r: self.solver.Add(-infinity <= low[r] <= infinity) for r in eligible}
         self.rows = {(r, True): self.solver.Add(-infinity <= low[r] - self.level <= infinity) for r in eligible} | {
             (r, False): self.solver.Add(-infinity <= high[r] - self.level <= infinity) for r in eligible
@@ -158,10 +160,10 @@ class _Relaxation:
         infinity = self.solver.infinity()
         if largest_at_most is not None:
             for r in team:
-                self.caps[r].SetBounds(-infinity, largest_at_most * (1 + SAFETY))
+                self.caps[r].SetBounds(-infinity, largest_at_most * (1 + SAFETY) - self.offset[r])
         for r in team:
             row = self.rows[(r, highest)]
-            row.SetBounds(-infinity, 0.0) if highest else row.SetBounds(0.0, infinity)
+            row.SetBounds(-infinity, -self.offset[r]) if highest else row.SetBounds(-self.offset[r], infinity)
         objective = self.solver.Objective()
         objective.SetCoefficient(self.level, 1.0)
         objective.SetOptimizationDirection(not highest)  # True maximises
@@ -238,6 +240,7 @@ def window_class(plan: WindowPlan, window: Window) -> WindowClass:
 
 
 Loads = dict[str, pywraplp.LinearExpr]
+Offsets = dict[str, float]
 
 
 def _relaxed_loads(
@@ -247,10 +250,11 @@ def _relaxed_loads(
     eligible: list[str],
     scale: Mapping[str, float] | None = None,
     carried: Mapping[str, float] | None = None,
-) -> tuple[Loads, Loads]:
+) -> tuple[Loads, Loads, Offsets]:
     """Each radiologist's load per fair share, at most (low) and at least (high) what any rota mapping onto the
     relaxation's values gives them: points earned plus points carried (`carried`, by default the scenario's
-    balances) times `scale` (by default one over the fair share)."""
+    balances) times `scale` (by default one over the fair share). The loads are returned without the points carried,
+    which are the third result, in the same units."""
     loads = peak_load_tenths(scenario, plan)
     cap = capacity_tenths(scenario)
     may_cover = _candidates(scenario, plan, eligible)
@@ -305,18 +309,19 @@ def _relaxed_loads(
     share = fair_share_weights(scenario, eligible)
     scale = scale if scale is not None else {r: 1.0 / share[r] for r in eligible}
     carried = carried if carried is not None else scenario.balances
+    taken: dict[str, list[tuple[WindowClass, pywraplp.Variable]]] = defaultdict(list)
+    for (r, c), on in windows.items():
+        taken[r].append((c, on))
     low: Loads = {}
     high: Loads = {}
     for r in eligible:
-        taken = [(c, on) for (who, c), on in windows.items() if who == r]
-        least = solver.Sum([c[1][0] * on for c, on in taken])
+        least = solver.Sum([c[1][0] * on for c, on in taken[r]])
         excess = solver.Sum(
-            [(most_points[(site, c)] - c[1][0]) * var for c, _ in taken for site, var in covering[(r, c)]]
+            [(most_points[(site, c)] - c[1][0]) * var for c, _ in taken[r] for site, var in covering[(r, c)]]
         )
-        balance = carried.get(r, 0.0)
-        low[r] = (least + balance) * scale[r]
-        high[r] = (least + excess + balance) * scale[r]
-    return low, high
+        low[r] = least * scale[r]
+        high[r] = (least + excess) * scale[r]
+    return low, high, {r: carried.get(r, 0.0) * scale[r] for r in eligible}
 
 
 def _candidates(scenario: Scenario, plan: WindowPlan, eligible: Iterable[str]) -> dict[int, list[str]]:

@@ -28,6 +28,14 @@ def test_a_horizon_solved_month_by_month_keeps_every_rule_across_month_boundarie
     # Each month in the stages, then the whole horizon polished in them: in solve order.
     months = [s.part for s in stages if s.name == "largest_load"]
     assert months == ["2027-01", "2027-02", "2027-03", "2027-04", "2027-05", None]
+    # Every month's bounds hold with the points carried from the months before: the smallest load's is an upper one.
+    bounded = [s for s in stages if s.bound is not None and s.name in ("largest_load", "smallest_load")]
+    assert {s.part for s in bounded} >= {"2027-02", "2027-05"}
+    for stage in bounded:
+        if stage.name == "largest_load":
+            assert stage.bound <= stage.objective + 1e-9, stage
+        else:
+            assert stage.bound >= stage.objective - 1e-9, stage
 
 
 def test_points_carried_over_count_one_duty_per_period_whatever_the_sites(tiny):

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from pds_plan.analysis.fairness import fairness
 from pds_plan.check import check_rota
 from pds_plan.domain.model import PoolMember
-from pds_plan.domain.rota import fair_share_weights
+from pds_plan.domain.calendar import build_calendar
+from pds_plan.domain.rota import fair_share_weights, period_points
 from pds_plan.optimise.fairness_floor import fairness_floor
 from pds_plan.optimise.greedy import greedy_rota
 from pds_plan.optimise.rota_model import SolveOptions
@@ -45,6 +46,19 @@ def test_two_radiologists_alternate_nights_whatever_their_fte(make):
     staff = [make.radiologist("R1", ["A"]), make.radiologist("R2", ["A"], fte=0.5)]
     scenario = make.scenario(sites=("A",), radiologists=staff, days=14)
     assert fairness_floor(scenario).spread_ratio > 1.1
+
+
+def test_points_carried_over_count_in_the_floor(make):
+    # R1 carries 100 points from earlier rotas, far more than the week holds: whatever this week's rota, R1 stays the
+    # most loaded with at least those 100 points, and R2, who can take at most the week's points, the least. The
+    # points carried are the LP rows' constants, which setting a row's bounds anew once dropped.
+    scenario = make.scenario(sites=("A",), radiologists={"R1": ["A"], "R2": ["A"]}, balances={"R1": 100.0})
+    share = fair_share_weights(scenario, ["R1", "R2"])
+    (group,) = fairness_floor(scenario).groups
+    assert group.highest_at_least >= 100 / share["R1"] * (1 - 1e-5)
+    week = sum(period_points(p, scenario.points) for p in build_calendar(scenario))
+    assert group.lowest_at_most <= week / share["R2"] * (1 + 1e-5)
+    assert group.lowest_at_most < 100 / share["R1"]
 
 
 def test_a_scenario_the_rest_rule_makes_impossible_has_no_floor(make):
