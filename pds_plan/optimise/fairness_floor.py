@@ -132,6 +132,11 @@ class _Relaxation:
             (r, False): self.solver.Add(-infinity <= high[r] - self.level <= infinity) for r in eligible
         }
 
+    def set_carried(self, carried: Mapping[str, float]) -> None:
+        scenario, plan, eligible, scale, _ = self._inputs
+        self._inputs = (scenario, plan, eligible, scale, carried)
+        self.offset = _offsets(scenario, eligible, scale, carried)
+
     def extreme_load(
         self, team: list[str], highest: bool, seconds: float, largest_at_most: float | None = None
     ) -> tuple[int, float | None]:
@@ -189,6 +194,10 @@ class LoadRelaxation:
     ) -> None:
         self.radiologists = radiologists
         self._relaxation = _Relaxation(scenario, plan, radiologists, scale, carried)
+
+    def set_carried(self, carried: Mapping[str, float]) -> None:
+        """Points carried from before the horizon, in points (the LP rows' constants)."""
+        self._relaxation.set_carried(carried)
 
     def least_largest(self, seconds: float) -> float | None:
         """No rota gives its most loaded radiologist less than this (None: not proven within `seconds`)."""
@@ -306,9 +315,7 @@ def _relaxed_loads(
     _add_fixed_pools(scenario, covers, windows, demand, class_windows, solver)
     _add_monthly_limits(scenario, windows, solver)
     _add_nights_apart(plan, windows, eligible, solver)
-    share = fair_share_weights(scenario, eligible)
-    scale = scale if scale is not None else {r: 1.0 / share[r] for r in eligible}
-    carried = carried if carried is not None else scenario.balances
+    scale = _scales(scenario, eligible, scale)
     taken: dict[str, list[tuple[WindowClass, pywraplp.Variable]]] = defaultdict(list)
     for (r, c), on in windows.items():
         taken[r].append((c, on))
@@ -321,7 +328,23 @@ def _relaxed_loads(
         )
         low[r] = least * scale[r]
         high[r] = (least + excess) * scale[r]
-    return low, high, {r: carried.get(r, 0.0) * scale[r] for r in eligible}
+    return low, high, _offsets(scenario, eligible, scale, carried)
+
+
+def _scales(scenario: Scenario, eligible: list[str], scale: Mapping[str, float] | None) -> Mapping[str, float]:
+    if scale is not None:
+        return scale
+    share = fair_share_weights(scenario, eligible)
+    return {r: 1.0 / share[r] for r in eligible}
+
+
+def _offsets(
+    scenario: Scenario, eligible: list[str], scale: Mapping[str, float] | None, carried: Mapping[str, float] | None
+) -> Offsets:
+    """Each radiologist's points carried (by default the scenario's balances) in the loads' units."""
+    scales = _scales(scenario, eligible, scale)
+    carried = carried if carried is not None else scenario.balances
+    return {r: carried.get(r, 0.0) * scales[r] for r in eligible}
 
 
 def _candidates(scenario: Scenario, plan: WindowPlan, eligible: Iterable[str]) -> dict[int, list[str]]:

@@ -118,6 +118,8 @@ class StagedModel:
     smallest_weight: int = 1
     hours_objective: cp_model.IntVar | None = None
     largest_held: int | None = None  # the largest load, once stage 1 has held it
+    points_carried: dict[str, cp_model.IntVar] = field(default_factory=dict)  # fixed by set_carried
+    tenths_carried: dict[str, cp_model.IntVar] = field(default_factory=dict)
     initial_domains: dict[int, tuple[int, int]] = field(default_factory=dict)  # of the held variables
 
 
@@ -126,14 +128,17 @@ def build_staged_model(
     carried: Mapping[str, int] | None = None,
     shares: Mapping[str, float] | None = None,
     carried_hours: Mapping[str, float] | None = None,
+    carried_at_most: tuple[int, float] | None = None,
 ) -> StagedModel:
-    """Every hard rule, the preference terms, and the normalised loads and their extremes (module docstring)."""
-    rota = build_rota_model(
-        scenario,
-        objective=False,
-        carried=dict(carried) if carried is not None else None,
-        shares=dict(shares) if shares is not None else None,
-    )
+    """Every hard rule, the preference terms, and the normalised loads and their extremes (module docstring).
+
+    The points and hours carried from before the horizon (`carried`, `carried_hours`; by default the scenario's
+    balances and none) are variables whose values `set_carried` fixes, so that a month's model can be built before
+    the month before it is solved (optimise/decompose.py): `carried_at_most` then bounds them (points, hours).
+    """
+    carried = dict(carried) if carried is not None else {r: round(p) for r, p in scenario.balances.items()}
+    carried_hours = dict(carried_hours or {})
+    rota = build_rota_model(scenario, objective=False, carried=carried, shares=dict(shares) if shares else None)
     for rule in PREFERENCE_RULES:
         rule(rota)
     model, plan = rota.model, rota.plan
@@ -144,25 +149,25 @@ def build_staged_model(
     windows_of: dict[str, list[int]] = defaultdict(list)
     for r, w in rota.on:
         windows_of[r].append(w)
-    carried_hours = carried_hours or {}
-    most_points = sum(w.points for w in plan.windows) + max(rota.carried.values(), default=0)
-    most_tenths = sum(round(w.hours * HOUR_SCALE) for w in plan.windows) + round(
-        HOUR_SCALE * max(carried_hours.values(), default=0)
-    )
-    points, hours = {}, {}
+    if carried_at_most is None:
+        carried_at_most = (max(carried.values(), default=0), max(carried_hours.values(), default=0.0))
+    most_carried, most_carried_tenths = max(0, carried_at_most[0]), max(0, round(HOUR_SCALE * carried_at_most[1]))
+    most_points = sum(w.points for w in plan.windows) + most_carried
+    most_tenths = sum(round(w.hours * HOUR_SCALE) for w in plan.windows) + most_carried_tenths
+    points, hours, points_carried, tenths_carried = {}, {}, {}, {}
     for r in radiologists:
+        points_carried[r] = model.new_int_var(0, most_carried, f"carried_points[{r}]")
         points[r] = model.new_int_var(0, most_points * factor[r], f"normalised_points[{r}]")
         earned = sum(earned_in_window(rota, r, w) for w in windows_of[r])
-        model.add(points[r] == factor[r] * (rota.carried.get(r, 0) + earned))
+        model.add(points[r] == factor[r] * (points_carried[r] + earned))
+        tenths_carried[r] = model.new_int_var(0, most_carried_tenths, f"carried_hours[{r}]")
         hours[r] = model.new_int_var(0, most_tenths * factor[r], f"normalised_hours[{r}]")
         worked = sum(round(plan.windows[w].hours * HOUR_SCALE) * rota.on[(r, w)] for w in windows_of[r])
-        model.add(hours[r] == factor[r] * (round(HOUR_SCALE * carried_hours.get(r, 0)) + worked))
-    relaxation = LoadRelaxation(scenario, plan, radiologists, factor, rota.carried)
-    least = relaxation.least_largest(LP_SECONDS) if radiologists else None
-    lower_bound = max(0, math.ceil(least)) if least is not None else 0
+        model.add(hours[r] == factor[r] * (tenths_carried[r] + worked))
+    relaxation = LoadRelaxation(scenario, plan, radiologists, factor, {})
     top_points = max((most_points * f for f in factor.values()), default=0)
     top_hours = max((most_tenths * f for f in factor.values()), default=0)
-    largest = model.new_int_var(min(lower_bound, top_points), top_points, "largest_normalised_points")
+    largest = model.new_int_var(0, top_points, "largest_normalised_points")
     smallest = model.new_int_var(0, top_points, "smallest_normalised_points")
     most_hours = model.new_int_var(0, top_hours, "most_normalised_hours")
     least_hours = model.new_int_var(0, top_hours, "least_normalised_hours")
@@ -198,11 +203,34 @@ def build_staged_model(
         smallest_objective = (len(teams) * top_points + 1) * smallest + sum(group_smallest)
         hours_objective = model.new_int_var(0, (len(teams) + 1) * top_hours, "normalised_hours_spreads")
         model.add(hours_objective == hours_spread + sum(group_spreads))
-    return StagedModel(
-        rota, factor, points, hours, largest, smallest, most_hours, least_hours, relaxation, lower_bound, hours_spread,
+    staged = StagedModel(
+        rota, factor, points, hours, largest, smallest, most_hours, least_hours, relaxation, 0, hours_spread,
         smallest_objective=smallest_objective, smallest_weight=len(teams) * top_points + 1 if len(teams) > 1 else 1,
-        hours_objective=hours_objective,
+        hours_objective=hours_objective, points_carried=points_carried, tenths_carried=tenths_carried,
     )  # fmt: skip
+    set_carried(staged, carried, carried_hours)
+    return staged
+
+
+def set_carried(staged: StagedModel, carried: Mapping[str, int], carried_hours: Mapping[str, float]) -> None:
+    """Fix the points and hours carried from before the horizon, and bound the largest load with the relaxation
+    that counts them; before any stage is solved."""
+    variables = staged.rota.model.proto.variables
+    for values, carried_vars in (
+        ({r: carried.get(r, 0) for r in staged.points_carried}, staged.points_carried),
+        ({r: round(HOUR_SCALE * carried_hours.get(r, 0.0)) for r in staged.tenths_carried}, staged.tenths_carried),
+    ):
+        for r, var in carried_vars.items():
+            domain = variables[var.index].domain  # made by new_int_var: one interval, two numbers
+            if not 0 <= values[r] <= max(domain[0], domain[1]):
+                raise ValueError(f"{r} carries {values[r]}, beyond the model's bound {domain[1]} (carried_at_most)")
+            domain[0] = domain[1] = values[r]
+    staged.rota.carried = dict(carried)
+    staged.relaxation.set_carried(staged.rota.carried)
+    least = staged.relaxation.least_largest(LP_SECONDS) if staged.points else None
+    staged.lower_bound = max(0, math.ceil(least)) if least is not None else 0
+    domain = variables[staged.largest.index].domain
+    domain[0] = min(staged.lower_bound, domain[1])
 
 
 def solve_stages(
