@@ -12,6 +12,7 @@ import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from pds_plan.domain.calendar import Period, build_calendar
@@ -19,7 +20,7 @@ from pds_plan.domain.model import Scenario
 from pds_plan.domain.rota import Assignment, fair_share_weights, period_points
 from pds_plan.optimise.greedy import greedy_rota
 from pds_plan.optimise.rota_model import Progress, SolveOptions, SolveOutcome
-from pds_plan.optimise.stages import StageRecord, build_staged_model, solve_stages
+from pds_plan.optimise.stages import StagedModel, StageRecord, build_staged_model, set_carried, solve_stages
 
 OVERLAP_DAYS = 2  # decisions of the month before that rest and block rules can still reach
 MONTHS_SHARE_OF_TIME = 0.6
@@ -81,6 +82,24 @@ def _duties(
     return duties
 
 
+def month_of(scenario: Scenario, first: dt.date, last: dt.date) -> Scenario:
+    """The scenario of one month, from OVERLAP_DAYS before its first day (those days' rota is fixed)."""
+    overlap = max(scenario.start, first - dt.timedelta(days=OVERLAP_DAYS))
+    return replace(scenario, start=overlap, end=last, pins=tuple(p for p in scenario.pins if overlap <= p.date <= last))
+
+
+def most_carried(scenario: Scenario, periods: Mapping[tuple, Period]) -> tuple[int, float]:
+    """Bounds on the points and hours anyone can carry into a month: what one radiologist on call in every period of
+    the horizon would earn, balances included."""
+    spans: dict[tuple, tuple[int, float]] = {}
+    for period in periods.values():
+        span = (period.start_utc, period.end_utc)
+        points = max(spans.get(span, (0, 0.0))[0], period_points(period, scenario.points))
+        spans[span] = (points, (period.end_utc - period.start_utc).total_seconds() / 3600)
+    balances = max((round(b) for b in scenario.balances.values()), default=0)
+    return sum(p for p, _ in spans.values()) + max(0, balances), sum(h for _, h in spans.values())
+
+
 def solve_by_month(
     scenario: Scenario,
     options: SolveOptions,
@@ -106,55 +125,69 @@ def solve_by_month(
     assignment_variables = 0
     interrupted = False
     outcome: SolveOutcome | None = None
-    for first, last in spans:
-        overlap = max(scenario.start, first - dt.timedelta(days=OVERLAP_DAYS))
-        month = replace(
-            scenario, start=overlap, end=last, pins=tuple(p for p in scenario.pins if overlap <= p.date <= last)
-        )
-        earned = carried_points(scenario, chosen, overlap, periods)
-        carried = {
-            r: earned.get(r, 0) + round(scenario.balances.get(r, 0)) for r in set(earned) | set(scenario.balances)
-        }
-        hours = carried_hours(scenario, chosen, overlap, periods)
-        before = [a for a in chosen if a.date >= overlap]
-        if not interrupted:
-            try:
-                staged = build_staged_model(month, carried=carried, shares=shares, carried_hours=hours)
-                rota = staged.rota
-                slot_of = {period.key: index for index, period in enumerate(rota.plan.slots)}
-                for a in before:
-                    if (a.radiologist_id, slot_of.get(a.key)) in rota.x:
-                        rota.model.add(rota.x[(a.radiologist_id, slot_of[a.key])] == 1)
-                start = greedy_rota(month, rota.plan, fixed=before, carried=carried, shares=shares)
-                hint = list(start.assignments) if not start.uncovered else None
-            except KeyboardInterrupt:  # Ctrl-C while the month was being set up
-                interrupted = True
-        if interrupted:  # after Ctrl-C, the months left keep their greedy rota, and nothing is searched any more
-            kept = greedy_rota(month, fixed=before, carried=carried, shares=shares)
-            if kept.uncovered:
-                raise KeyboardInterrupt  # no complete rota to keep
-            chosen += [a for a in kept.assignments if a.date >= first]
-            statuses.append(f"{first:%Y-%m}: greedy kept (interrupted)")
-            continue
-        if per_month is None:
-            # The whole horizon is polished only when it is small enough to build and search (about the first
-            # month's size times the months); otherwise the months have all the time.
-            polish_whole = len(rota.x) * len(spans) <= POLISH_MAX_ASSIGNMENT_VARIABLES
-            per_month = options.time_limit * (MONTHS_SHARE_OF_TIME if polish_whole else 1.0) / len(spans)
-        outcome, month_records = solve_stages(staged, replace(options, time_limit=per_month), scenario.stages, hint)
-        records += [replace(record, part=f"{first:%Y-%m}") for record in month_records]
-        interrupted = outcome.interrupted
-        assignment_variables += len(rota.x)
-        if outcome.found:
-            month_assignments = outcome.assignments
-            statuses.append(f"{first:%Y-%m}: {outcome.status}")
-        elif hint is not None:  # no better rota within its share of the time: keep the month's greedy rota
-            month_assignments = tuple(start.assignments)
-            statuses.append(f"{first:%Y-%m}: greedy kept ({outcome.status})")
-        else:
-            return None
-        chosen += [a for a in month_assignments if a.date >= first]
-        reproducible.append(bool(outcome.parameters.get("reproducible", False)))
+    # Each month's model is built in a thread while the month before it is searched (CP-SAT's search leaves Python
+    # free), and the points and hours carried into it are fixed once that month is solved.
+    bound = most_carried(scenario, periods)
+    builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="month-model")
+
+    def build(first: dt.date, last: dt.date) -> StagedModel:
+        return build_staged_model(month_of(scenario, first, last), shares=shares, carried_at_most=bound)
+
+    next_model = builder.submit(build, *spans[0])
+    try:
+        for index, (first, last) in enumerate(spans):
+            month = month_of(scenario, first, last)
+            overlap = month.start
+            earned = carried_points(scenario, chosen, overlap, periods)
+            carried = {
+                r: earned.get(r, 0) + round(scenario.balances.get(r, 0)) for r in set(earned) | set(scenario.balances)
+            }
+            hours = carried_hours(scenario, chosen, overlap, periods)
+            before = [a for a in chosen if a.date >= overlap]
+            if not interrupted:
+                try:
+                    staged = next_model.result()
+                    if index + 1 < len(spans):
+                        next_model = builder.submit(build, *spans[index + 1])
+                    set_carried(staged, carried, hours)
+                    rota = staged.rota
+                    slot_of = {period.key: slot for slot, period in enumerate(rota.plan.slots)}
+                    for a in before:
+                        if (a.radiologist_id, slot_of.get(a.key)) in rota.x:
+                            rota.model.add(rota.x[(a.radiologist_id, slot_of[a.key])] == 1)
+                    start = greedy_rota(month, rota.plan, fixed=before, carried=carried, shares=shares)
+                    hint = list(start.assignments) if not start.uncovered else None
+                except KeyboardInterrupt:  # Ctrl-C while the month was being set up
+                    interrupted = True
+            if interrupted:  # after Ctrl-C, the months left keep their greedy rota, and nothing is searched any more
+                kept = greedy_rota(month, fixed=before, carried=carried, shares=shares)
+                if kept.uncovered:
+                    raise KeyboardInterrupt  # no complete rota to keep
+                chosen += [a for a in kept.assignments if a.date >= first]
+                statuses.append(f"{first:%Y-%m}: greedy kept (interrupted)")
+                continue
+            if per_month is None:
+                # The whole horizon is polished only when it is small enough to build and search (about the first
+                # month's size times the months); otherwise the months have all the time.
+                polish_whole = len(rota.x) * len(spans) <= POLISH_MAX_ASSIGNMENT_VARIABLES
+                per_month = options.time_limit * (MONTHS_SHARE_OF_TIME if polish_whole else 1.0) / len(spans)
+            month_options = replace(options, time_limit=per_month, quick_start=True)
+            outcome, month_records = solve_stages(staged, month_options, scenario.stages, hint)
+            records += [replace(record, part=f"{first:%Y-%m}") for record in month_records]
+            interrupted = outcome.interrupted
+            assignment_variables += len(rota.x)
+            if outcome.found:
+                month_assignments = outcome.assignments
+                statuses.append(f"{first:%Y-%m}: {outcome.status}")
+            elif hint is not None:  # no better rota within its share of the time: keep the month's greedy rota
+                month_assignments = tuple(start.assignments)
+                statuses.append(f"{first:%Y-%m}: greedy kept ({outcome.status})")
+            else:
+                return None
+            chosen += [a for a in month_assignments if a.date >= first]
+            reproducible.append(bool(outcome.parameters.get("reproducible", False)))
+    finally:
+        builder.shutdown(wait=False, cancel_futures=True)
     parameters = {
         **(outcome.parameters if outcome is not None else {}),
         "decomposition": statuses,

@@ -110,12 +110,14 @@ class StagedModel:
     most_hours: cp_model.IntVar
     least_hours: cp_model.IntVar
     relaxation: LoadRelaxation
-    lower_bound: int  # the relaxation's least largest load, in the model's units (0 when not proven)
+    lower_bound: int | None  # the relaxation's least largest load, in the model's units (None when not proven)
     hours_spread: cp_model.IntVar  # most minus least normalised hours
     # What stages 2 and 3 optimise: the overall smallest load and hours spread, and with several credential groups
     # also each group's (the smallest load's weight makes the overall one come first).
     smallest_objective: cp_model.LinearExprT = 0
     smallest_weight: int = 1
+    groups_least: int = 0  # the least the groups' smallest loads can add up to
+    smallest_range: int = 1  # more than the smallest load's objective can range over
     hours_objective: cp_model.IntVar | None = None
     largest_held: int | None = None  # the largest load, once stage 1 has held it
     points_carried: dict[str, cp_model.IntVar] = field(default_factory=dict)  # fixed by set_carried
@@ -133,9 +135,11 @@ def build_staged_model(
     """Every hard rule, the preference terms, and the normalised loads and their extremes (module docstring).
 
     The points and hours carried from before the horizon (`carried`, `carried_hours`; by default the scenario's
-    balances and none) are variables whose values `set_carried` fixes, so that a month's model can be built before
-    the month before it is solved (optimise/decompose.py): `carried_at_most` then bounds them (points, hours).
+    balances and none) are variables whose values `set_carried` fixes. Given `carried_at_most` (bounds on them:
+    points, hours), the model is returned without them fixed, for the caller's `set_carried`: a month's model can
+    then be built before the month before it is solved (optimise/decompose.py).
     """
+    deferred = carried_at_most is not None
     carried = dict(carried) if carried is not None else {r: round(p) for r, p in scenario.balances.items()}
     carried_hours = dict(carried_hours or {})
     rota = build_rota_model(scenario, objective=False, carried=carried, shares=dict(shares) if shares else None)
@@ -152,12 +156,14 @@ def build_staged_model(
     if carried_at_most is None:
         carried_at_most = (max(carried.values(), default=0), max(carried_hours.values(), default=0.0))
     most_carried, most_carried_tenths = max(0, carried_at_most[0]), max(0, round(HOUR_SCALE * carried_at_most[1]))
+    # A negative balance (did less than their share before) is carried as it is, and may leave a load below 0.
+    least_carried = min([0, *carried.values(), *(round(b) for b in scenario.balances.values())])
     most_points = sum(w.points for w in plan.windows) + most_carried
     most_tenths = sum(round(w.hours * HOUR_SCALE) for w in plan.windows) + most_carried_tenths
     points, hours, points_carried, tenths_carried = {}, {}, {}, {}
     for r in radiologists:
-        points_carried[r] = model.new_int_var(0, most_carried, f"carried_points[{r}]")
-        points[r] = model.new_int_var(0, most_points * factor[r], f"normalised_points[{r}]")
+        points_carried[r] = model.new_int_var(least_carried, most_carried, f"carried_points[{r}]")
+        points[r] = model.new_int_var(least_carried * factor[r], most_points * factor[r], f"normalised_points[{r}]")
         earned = sum(earned_in_window(rota, r, w) for w in windows_of[r])
         model.add(points[r] == factor[r] * (points_carried[r] + earned))
         tenths_carried[r] = model.new_int_var(0, most_carried_tenths, f"carried_hours[{r}]")
@@ -166,9 +172,10 @@ def build_staged_model(
         model.add(hours[r] == factor[r] * (tenths_carried[r] + worked))
     relaxation = LoadRelaxation(scenario, plan, radiologists, factor, {})
     top_points = max((most_points * f for f in factor.values()), default=0)
+    bottom_points = min((least_carried * f for f in factor.values()), default=0)
     top_hours = max((most_tenths * f for f in factor.values()), default=0)
-    largest = model.new_int_var(0, top_points, "largest_normalised_points")
-    smallest = model.new_int_var(0, top_points, "smallest_normalised_points")
+    largest = model.new_int_var(bottom_points, top_points, "largest_normalised_points")
+    smallest = model.new_int_var(bottom_points, top_points, "smallest_normalised_points")
     most_hours = model.new_int_var(0, top_hours, "most_normalised_hours")
     least_hours = model.new_int_var(0, top_hours, "least_normalised_hours")
     hours_spread = model.new_int_var(0, top_hours, "normalised_hours_spread")
@@ -190,7 +197,7 @@ def build_staged_model(
         group_smallest: list[cp_model.IntVar] = []
         group_spreads: list[cp_model.LinearExpr] = []
         for group, team in teams.items():
-            group_low = model.new_int_var(0, top_points, f"smallest_normalised_points[{group}]")
+            group_low = model.new_int_var(bottom_points, top_points, f"smallest_normalised_points[{group}]")
             group_most = model.new_int_var(0, top_hours, f"most_normalised_hours[{group}]")
             group_least = model.new_int_var(0, top_hours, f"least_normalised_hours[{group}]")
             for r in team:
@@ -200,16 +207,20 @@ def build_staged_model(
             group_smallest.append(group_low)
             group_spreads.append(group_most - group_least)
         # The overall smallest first, strictly: one hundredth of a point of it outweighs any change of the groups'.
-        smallest_objective = (len(teams) * top_points + 1) * smallest + sum(group_smallest)
+        smallest_objective = (len(teams) * (top_points - bottom_points) + 1) * smallest + sum(group_smallest)
         hours_objective = model.new_int_var(0, (len(teams) + 1) * top_hours, "normalised_hours_spreads")
         model.add(hours_objective == hours_spread + sum(group_spreads))
-    staged = StagedModel(
-        rota, factor, points, hours, largest, smallest, most_hours, least_hours, relaxation, 0, hours_spread,
-        smallest_objective=smallest_objective, smallest_weight=len(teams) * top_points + 1 if len(teams) > 1 else 1,
+    built = StagedModel(
+        rota, factor, points, hours, largest, smallest, most_hours, least_hours, relaxation, None, hours_spread,
+        smallest_objective=smallest_objective,
+        smallest_weight=len(teams) * (top_points - bottom_points) + 1 if len(teams) > 1 else 1,
+        groups_least=len(teams) * bottom_points if len(teams) > 1 else 0,
+        smallest_range=(len(teams) * (top_points - bottom_points) + 2) * (top_points - bottom_points) + 1,
         hours_objective=hours_objective, points_carried=points_carried, tenths_carried=tenths_carried,
     )  # fmt: skip
-    set_carried(staged, carried, carried_hours)
-    return staged
+    if not deferred:
+        set_carried(built, carried, carried_hours)
+    return built
 
 
 def set_carried(staged: StagedModel, carried: Mapping[str, int], carried_hours: Mapping[str, float]) -> None:
@@ -222,15 +233,16 @@ def set_carried(staged: StagedModel, carried: Mapping[str, int], carried_hours: 
     ):
         for r, var in carried_vars.items():
             domain = variables[var.index].domain  # made by new_int_var: one interval, two numbers
-            if not 0 <= values[r] <= max(domain[0], domain[1]):
+            if not domain[0] <= values[r] <= domain[1]:
                 raise ValueError(f"{r} carries {values[r]}, beyond the model's bound {domain[1]} (carried_at_most)")
             domain[0] = domain[1] = values[r]
     staged.rota.carried = dict(carried)
     staged.relaxation.set_carried(staged.rota.carried)
     least = staged.relaxation.least_largest(LP_SECONDS) if staged.points else None
-    staged.lower_bound = max(0, math.ceil(least)) if least is not None else 0
-    domain = variables[staged.largest.index].domain
-    domain[0] = min(staged.lower_bound, domain[1])
+    staged.lower_bound = math.ceil(least) if least is not None else None
+    if staged.lower_bound is not None:
+        domain = variables[staged.largest.index].domain
+        domain[0] = min(max(domain[0], staged.lower_bound), domain[1])
 
 
 def solve_stages(
@@ -243,7 +255,11 @@ def solve_stages(
     """Solve the stages in order (module docstring), each from the rota of the one before; the outcome is the last
     rota found, with the time of all. A stage that finds nothing keeps the rota of the one before, which meets every
     hold. Stage 1 is held exactly while stage 2 raises the smallest load (else raising the largest would help it);
-    from stage 3 on, every earlier stage is held within `settings.tolerance` of its value."""
+    from stage 3 on, every earlier stage is held within `settings.tolerance` of its value.
+
+    A stage whose starting rota already meets the relaxation's bound is proven optimal without a search, and leaves
+    its time to the stages after it; stages that would get less than the model needs to start searching
+    (`least_stage_seconds`) give theirs to the stages before them, and are recorded as not searched."""
     model = staged.rota.model
     records: list[StageRecord] = []
     best: SolveOutcome | None = None
@@ -257,29 +273,50 @@ def solve_stages(
         # nothing in its time (a short limit on a large model) hands the same start to the next.
         start = completed_values(staged.rota, hint)
     shares = settings.shares()
-    budgets = [max(MIN_STAGE_SECONDS, options.time_limit * share) for _, share in shares]
+    least = least_stage_seconds(staged)
+    left = float(options.time_limit)  # of the deterministic budgets: what the stages not solved yet may share
+    smallest_bound: float | None = None
+    searched_together = False  # the smallest load searched with the largest (below)
     for number, (name, _) in enumerate(shares):
-        # Each stage's deterministic budget is its share of the limit; its wall-clock cap is what the limit has
-        # left once the later stages' shares are set aside, so that a stage slowed by a busy machine may use the time
-        # earlier stages did not, and the budget, not the clock, ends it (the same rota on any machine).
-        budget = budgets[number]
-        wall = max(budget, options.time_limit - (time.monotonic() - started) - sum(budgets[number + 1 :]))
+        if name == "smallest_load" and searched_together:
+            continue
+        budget = _budget([s for _, s in shares[number:]], left, options.time_limit, least)
+        if budget is None and used:  # no time left for this stage to start searching, nor for the ones after it
+            records += [StageRecord(n, None, None, 0.0, "NOT_SEARCHED", UNITS[n]) for n, _ in shares[number:]]
+            break
         _hold_earlier_stages(staged, reached, settings.tolerance if name in LOOSE_HOLDS else 0.0)
-        objective = _objective(staged, name)
         if name == "smallest_load":
+            smallest_bound = staged.relaxation.most_smallest(LP_SECONDS, staged.largest_held)
+        proven = _proven_at_start(staged, name, start, smallest_bound)
+        if proven is not None:
+            reached[name] = proven
+            records.append(_proven_record(staged, name, proven, smallest_bound))
+            continue
+        budget = max(MIN_STAGE_SECONDS, left) if budget is None else budget
+        left -= budget
+        # Each stage's deterministic budget is its share of the limit; its wall-clock cap is what the limit has
+        # left once the later stages' budgets are set aside, so that a stage slowed by a busy machine may use the
+        # time earlier stages did not, and the budget, not the clock, ends it (the same rota on any machine).
+        wall = max(budget, options.time_limit - (time.monotonic() - started) - max(0.0, left))
+        # Only the largest load has time, the smallest's stage not proven yet: one search for both, the largest first
+        # (lexicographically), since lowering the most loaded alone month after month leaves the least loaded behind.
+        together = (
+            name == "largest_load"
+            and number + 1 < len(shares)
+            and shares[number + 1][0] == "smallest_load"
+            and _budget([s for _, s in shares[number + 1 :]], left, options.time_limit, least) is None
+        )
+        objective = _objective(staged, name)
+        if together:
+            model.minimize(staged.smallest_range * objective - staged.smallest_objective)  # type: ignore[operator]
+        elif name == "smallest_load":
             model.maximize(objective)
         else:
             model.minimize(objective)
-        stage_started = time.monotonic()
+        stage_started, stage_start = time.monotonic(), start
         outcome = solve_model(
             staged.rota,
-            replace(
-                options,
-                time_limit=budget,
-                wall_limit=wall,
-                hint=hint,
-                light_presolve=True,
-            ),
+            replace(options, time_limit=budget, wall_limit=wall, hint=hint, light_presolve=True),
             on_progress,
             watch={
                 "largest_load": staged.largest,
@@ -296,17 +333,99 @@ def solve_stages(
             records.append(StageRecord(name, None, None, seconds, outcome.status, UNITS[name]))
             if outcome.interrupted or outcome.status == "INFEASIBLE" or start is None:
                 break
-            continue
-        best, start = outcome, outcome.values
-        if name in HELD:
-            reached[name] = outcome.watched[name]
-        records.append(_record(staged, name, outcome, seconds))
-        if outcome.interrupted:
-            break
+        else:
+            best, start = outcome, outcome.values
+            if name in HELD:
+                reached[name] = outcome.watched[name]
+            if together:
+                largest = outcome.watched[name]
+                bound = staged.lower_bound if staged.lower_bound is not None else None
+                first = _loads(staged, stage_start)
+                records.append(
+                    StageRecord(name, largest / SCALE, None if bound is None else bound / SCALE, seconds,
+                                outcome.status, UNITS[name], start=None if first is None else first[0] / SCALE)
+                )  # fmt: skip
+                reached["smallest_load"] = outcome.watched["smallest_load"]
+                records.append(
+                    StageRecord("smallest_load", reached["smallest_load"] / SCALE, None, 0.0, "TOGETHER",
+                                UNITS["smallest_load"], start=None if first is None else first[1] / SCALE)
+                )  # fmt: skip
+                searched_together = True
+                continue
+            records.append(_record(staged, name, outcome, seconds, smallest_bound))
+            if outcome.interrupted:
+                break
     if best is None:
+        if outcome is None and start is not None:  # every stage proven at the start: the start is the rota
+            model.minimize(staged.largest)
+            outcome = solve_model(
+                staged.rota, replace(options, time_limit=MIN_STAGE_SECONDS, light_presolve=True), start=start
+            )
+            return outcome, tuple(records)
         assert outcome is not None
         return outcome, tuple(records)
     return replace(best, wall_time=time.monotonic() - started, parameters=_all_stages(used, options)), tuple(records)
+
+
+def _budget(shares: Sequence[float], left: float, total: float, least: float) -> float | None:
+    """The budget of the first of the stages left: each stage its share of the whole limit, raised to `least`, for as
+    many stages in order as `left` holds (each may overrun it by MIN_STAGE_SECONDS, as short stages always could),
+    what remains shared by share among them; None when not even the first fits. With every stage's share above
+    `least`, the budgets are the shares of the limit."""
+    kept: list[tuple[float, float]] = []  # (budget, share)
+    for share in shares:
+        budget = max(least, total * share)
+        if sum(b for b, _ in kept) + budget > left + MIN_STAGE_SECONDS * (len(kept) + 1) + 1e-9:
+            break
+        kept.append((budget, share))
+    if not kept:
+        return None
+    spare = max(0.0, left - sum(b for b, _ in kept))
+    return kept[0][0] + spare * kept[0][1] / sum(s for _, s in kept)
+
+
+# The wall-clock time CP-SAT takes to load, presolve and start searching grows with the model: measured on a month of a
+# synthetic year (60 sites, 250 radiologists, 47,000 variables, 2 workers), its first improvement came about 2 s in.
+STAGE_SECONDS_PER_VARIABLE = 2.0 / 47_000
+
+
+def least_stage_seconds(staged: StagedModel) -> float:
+    """The shortest stage worth searching on this model (STAGE_SECONDS_PER_VARIABLE), at least MIN_STAGE_SECONDS."""
+    return max(MIN_STAGE_SECONDS, STAGE_SECONDS_PER_VARIABLE * len(staged.rota.model.proto.variables))
+
+
+def _loads(staged: StagedModel, values: Sequence[int] | None) -> tuple[int, int] | None:
+    """The largest and smallest normalised loads of a rota given by every variable's value."""
+    if values is None or not staged.points:
+        return None
+    loads = [values[v.index] for v in staged.points.values()]
+    return max(loads), min(loads)
+
+
+def _proven_at_start(
+    staged: StagedModel, name: str, start: Sequence[int] | None, smallest_bound: float | None
+) -> int | None:
+    """The stage's value in the starting rota when the relaxation proves that no rota does better, else None."""
+    if start is None or not staged.points:
+        return None
+    loads = [start[v.index] for v in staged.points.values()]
+    if name == "largest_load" and staged.lower_bound is not None and max(loads) <= staged.lower_bound:
+        return max(loads)
+    one_group = staged.smallest_weight == 1
+    if (
+        name == "smallest_load"
+        and one_group
+        and smallest_bound is not None
+        and min(loads) >= math.floor(smallest_bound)
+    ):
+        return min(loads)
+    return None
+
+
+def _proven_record(staged: StagedModel, name: str, value: int, smallest_bound: float | None) -> StageRecord:
+    bound = staged.lower_bound if name == "largest_load" else math.floor(smallest_bound or value)
+    assert bound is not None
+    return StageRecord(name, value / SCALE, bound / SCALE, 0.0, "OPTIMAL", UNITS[name], start=value / SCALE)
 
 
 def _all_stages(used: Sequence[Mapping[str, Any]], options: SolveOptions) -> dict[str, Any]:
@@ -355,7 +474,9 @@ def _set_domain(staged: StagedModel, var: cp_model.IntVar, low: int | None, high
     domain[1] = initial[1] if high is None else high
 
 
-def _record(staged: StagedModel, name: str, outcome: SolveOutcome, seconds: float) -> StageRecord:
+def _record(
+    staged: StagedModel, name: str, outcome: SolveOutcome, seconds: float, smallest_bound: float | None
+) -> StageRecord:
     objective = float(outcome.objective or 0.0)
     if name == "smallest_load":
         objective = float(outcome.watched["smallest_load"])
@@ -363,13 +484,12 @@ def _record(staged: StagedModel, name: str, outcome: SolveOutcome, seconds: floa
         objective = float(outcome.watched["hours_spread"])
     bound = float(outcome.bound or 0.0)
     if name == "largest_load":
-        bound = max(bound, staged.lower_bound)
+        bound = max(bound, staged.lower_bound if staged.lower_bound is not None else bound)
     elif name == "smallest_load":
         # CP-SAT's bound is on weight × smallest + the groups' smallest (all >= 0): over the weight, one on the
         # smallest; the relaxation's, with every load at most the largest held from stage 1, is the other.
-        bound = math.floor(bound / staged.smallest_weight)
-        relaxed = staged.relaxation.most_smallest(LP_SECONDS, staged.largest_held)
-        bound = min(bound, relaxed) if relaxed is not None else bound
+        bound = math.floor((bound - staged.groups_least) / staged.smallest_weight)
+        bound = min(bound, smallest_bound) if smallest_bound is not None else bound
     scale = {"largest_load": SCALE, "smallest_load": SCALE, "hours_spread": SCALE * HOUR_SCALE}.get(name, 1)
     first = outcome.progress[0].objective / scale if outcome.progress else None
     return StageRecord(name, objective / scale, bound / scale, seconds, outcome.status, UNITS[name], start=first)

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from pds_plan.analysis.fairness import fairness
 from pds_plan.check import check_rota
-from pds_plan.domain.model import PoolMember
 from pds_plan.domain.calendar import build_calendar
+from pds_plan.domain.model import PoolMember
 from pds_plan.domain.rota import fair_share_weights, period_points
 from pds_plan.optimise.fairness_floor import fairness_floor
 from pds_plan.optimise.greedy import greedy_rota

@@ -78,6 +78,20 @@ def test_a_half_timer_takes_half_the_nights_of_full_timers(make):
     assert fairness(scenario, outcome.assignments).spread_ratio == pytest.approx(1.0)
 
 
+def test_a_negative_balance_is_carried_below_zero(make):
+    # Five weekday nights at one site, no two in a row; F3 carries -10 points (five nights fewer than their share
+    # before): F3 takes every other night (3, ending at -4) and F1 and F2 one each (2 points). A load floored at 0
+    # would make F3 earn 10 points, five nights in a row: no rota.
+    scenario = make.scenario(
+        sites=("A",), radiologists={"F1": ["A"], "F2": ["A"], "F3": ["A"]}, days=5, balances={"F3": -10.0}
+    )
+    _, outcome, stages = solved(scenario)
+    assert Counter(a.radiologist_id for a in outcome.assignments) == {"F1": 1, "F2": 1, "F3": 3}
+    assert stages["largest_load"].objective == pytest.approx(2.0)
+    assert stages["smallest_load"].objective == pytest.approx(-4.0)
+    assert check_rota(scenario, outcome.assignments) == []
+
+
 def test_the_second_stage_raises_the_smallest_load_with_the_largest_held(make):
     # Sites A and B read apart, five weekday nights: ten duties for four radiologists, none two nights in a row. No
     # one can take more than three nights (1, 3, 5), so the largest load is 3 nights (6 points), which 3, 3, 3, 1
