@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pds_plan.domain.calendar import Period, build_calendar
-from pds_plan.domain.model import Scenario
+from pds_plan.domain.model import AvailabilityKind, Scenario
 from pds_plan.domain.rota import Assignment, fair_share_weights
 from pds_plan.optimise.rota_model import month_limit
 from pds_plan.optimise.rules import capacity_tenths, peak_load_tenths
@@ -68,12 +68,24 @@ class _Greedy:
                 self.credentialed[site].append(radiologist.radiologist_id)
         everyone = sorted({r for rs in self.credentialed.values() for r in rs})
         self.share = fair_share_weights(scenario, everyone) if everyone else {}
+        # Looked up on every try of a radiologist for a slot (close to a million on a synthetic year): computed once.
+        self.coverable = {r.radiologist_id: scenario.coverable_sites(r.radiologist_id) for r in scenario.radiologists}
+        self.unavailable = {
+            r.radiologist_id: scenario.days_marked(r.radiologist_id, AvailabilityKind.UNAVAILABLE)
+            for r in scenario.radiologists
+        }
+        limit = self.rules.max_periods_per_month
+        self.month_cap = {
+            r.radiologist_id: month_limit(limit, r.fte) if limit is not None else None for r in scenario.radiologists
+        }
+        self.month_of = [f"{window.local_date:%Y-%m}" for window in plan.windows]
+        self.weekend_of = [window.weekend for window in plan.windows]
 
     def may_take(self, r: str, slot: int) -> bool:
         plan, state, rules = self.plan, self.state, self.rules
         period = plan.slots[slot]
         w = plan.window_of_slot[slot]
-        if self.scenario.is_unavailable(r, period.date) or period.site_id not in self.scenario.coverable_sites(r):
+        if period.date in self.unavailable[r] or period.site_id not in self.coverable[r]:
             return False
         already_on = w in state.on[r]
         if not already_on:
@@ -81,13 +93,10 @@ class _Greedy:
                 return False
             if any(all(c == w or c in state.on[r] for c in chain) for chain in self.chains_of[w]):
                 return False
-            window = plan.windows[w]
-            month = f"{window.local_date:%Y-%m}"
-            if rules.max_periods_per_month is not None and state.month_count[(r, month)] >= month_limit(
-                rules.max_periods_per_month, self.scenario.radiologist(r).fte
-            ):
+            cap = self.month_cap[r]
+            if cap is not None and state.month_count[(r, self.month_of[w])] >= cap:
                 return False
-            saturday = window.weekend
+            saturday = self.weekend_of[w]
             if (
                 rules.max_weekends_per_month is not None
                 and saturday is not None
@@ -111,8 +120,8 @@ class _Greedy:
                     return False  # it would complete a grouping that misses the turnaround target
         return True
 
-    def room(self, slot: int) -> int:
-        return sum(1 for r in self.credentialed[self.plan.slots[slot].site_id] if self.may_take(r, slot))
+    def candidates(self, slot: int) -> list[str]:
+        return [r for r in self.credentialed[self.plan.slots[slot].site_id] if self.may_take(r, slot)]
 
     def take(self, r: str, slot: int) -> None:
         plan, state = self.plan, self.state
@@ -129,7 +138,9 @@ class _Greedy:
         state.slots_in[(r, w)].append(slot)
         state.reader[slot] = r
 
-    def choose(self, slot: int) -> str | None:
+    def choose(self, slot: int, candidates: list[str]) -> str | None:
+        """The least loaded of `candidates` who may still take the slot: radiologists who could not take it before
+        this period's first slot was given cannot now either (taking slots only adds to what the rules forbid)."""
         plan, state = self.plan, self.state
         period = plan.slots[slot]
         w = plan.window_of_slot[slot]
@@ -144,7 +155,7 @@ class _Greedy:
             extra = max(0, plan.slot_points[slot] - state.window_points.get((r, w), 0))
             return ((state.points[r] + extra) / self.share[r], r)
 
-        eligible = [r for r in self.credentialed[period.site_id] if self.may_take(r, slot)]
+        eligible = [r for r in candidates if self.may_take(r, slot)]
         return min(eligible, key=load_after) if eligible else None
 
     def run(self, fixed: Iterable[Assignment] = ()) -> GreedyRota:
@@ -159,9 +170,9 @@ class _Greedy:
             # Within a period, the site with the fewest radiologists who may take it goes first: it has the least
             # room, and a reader taken by an easier site could leave it with nobody. Counted once per period.
             waiting = [slot for slot in window.slots if slot not in self.state.reader]
-            room = {slot: self.room(slot) for slot in waiting}
-            for slot in sorted(waiting, key=lambda s: (room[s], self.plan.slots[s].site_id)):
-                r = self.choose(slot)
+            room = {slot: self.candidates(slot) for slot in waiting}
+            for slot in sorted(waiting, key=lambda s: (len(room[s]), self.plan.slots[s].site_id)):
+                r = self.choose(slot, room[slot])
                 if r is None:
                     uncovered.append(self.plan.slots[slot])
                 else:

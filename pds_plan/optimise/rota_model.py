@@ -54,6 +54,7 @@ class RotaModel:
     carried: dict[str, int] = field(default_factory=dict)
     shares: dict[str, float] | None = None
     in_window: dict[tuple[str, int], list[cp_model.IntVar]] = field(default_factory=dict)  # x vars of r in window
+    slots_in_window: dict[tuple[str, int], list[int]] = field(default_factory=dict)  # their slots, in that order
 
     def guard(self, rule: str, subject: str, day: dt.date) -> list[cp_model.IntVar]:
         """The assumption literal enforcing `rule` for `subject` in the month of `day` (none unless explaining)."""
@@ -85,9 +86,12 @@ def create_variables(rota: RotaModel) -> None:
         for r in who:
             rota.x[(r, index)] = model.new_bool_var(f"x[{r}|{period.site_id}|{period.date}|{period.kind.value}]")
     members: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+    slots: dict[tuple[str, int], list[int]] = defaultdict(list)
     for (r, slot), var in rota.x.items():
         members[(r, plan.window_of_slot[slot])].append(var)
+        slots[(r, plan.window_of_slot[slot])].append(slot)
     rota.in_window = dict(members)
+    rota.slots_in_window = dict(slots)
     for (r, w), slot_vars in sorted(members.items()):
         on = model.new_bool_var(f"on[{r}|{plan.windows[w].start:%Y-%m-%dT%H:%M}Z]")
         rota.on[(r, w)] = on

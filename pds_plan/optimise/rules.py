@@ -51,8 +51,8 @@ def add_peak_capacity(rota: RotaModel) -> None:
             terms = [
                 loads[slot] * rota.x[(r, slot)]
                 for w in group
-                for slot in rota.plan.windows[w].slots
-                if (r, slot) in rota.x and loads[slot]
+                for slot in rota.slots_in_window.get((r, w), ())
+                if loads[slot]
             ]
             if len(terms) > 1:
                 day = rota.plan.windows[group[0]].local_date
@@ -201,8 +201,8 @@ def add_pools_meet_turnaround(rota: RotaModel) -> None:
             reads = {
                 rota.plan.slots[slot].site_id: rota.x[(r, slot)]
                 for w in group
-                for slot in rota.plan.windows[w].slots
-                if (r, slot) in rota.x and rota.plan.slots[slot].site_id in containing
+                for slot in rota.slots_in_window.get((r, w), ())
+                if rota.plan.slots[slot].site_id in containing
             }
             if len(reads) < 2:
                 continue
