@@ -196,6 +196,11 @@ def add_pools_meet_turnaround(rota: RotaModel) -> None:
         for site in grouping:
             containing[site].append(grouping)
     for r in _radiologists(rota):
+        # Only the groupings a radiologist may read every site of can ever be completed by them.
+        coverable = rota.scenario.coverable_sites(r)
+        theirs = sorted(g for g in set(limits.below_target) if all(site in coverable for site in g))
+        if not theirs:
+            continue
         for group in rota.plan.overlapping:
             # A site has at most one period open at any instant: one literal per site of the group.
             reads = {
@@ -207,8 +212,7 @@ def add_pools_meet_turnaround(rota: RotaModel) -> None:
             if len(reads) < 2:
                 continue
             day = rota.plan.windows[group[0]].local_date
-            seen = {g for site in reads for g in containing[site]}
-            for grouping in sorted(seen):
+            for grouping in theirs:
                 if all(site in reads for site in grouping):
                     rota.model.add(sum(reads[site] for site in grouping) <= len(grouping) - 1).only_enforce_if(
                         rota.guard("turnaround", r, day)
