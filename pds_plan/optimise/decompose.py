@@ -138,11 +138,12 @@ def solve_by_month(
         for index, (first, last) in enumerate(spans):
             month = month_of(scenario, first, last)
             overlap = month.start
-            earned = carried_points(scenario, chosen, overlap, periods)
+            duties = _duties(scenario, chosen, overlap, periods)
+            earned = {r: sum(points for points, _ in spans.values()) for r, spans in duties.items()}
             carried = {
                 r: earned.get(r, 0) + round(scenario.balances.get(r, 0)) for r in set(earned) | set(scenario.balances)
             }
-            hours = carried_hours(scenario, chosen, overlap, periods)
+            hours = {r: sum(hours for _, hours in spans.values()) for r, spans in duties.items()}
             before = [a for a in chosen if a.date >= overlap]
             if not interrupted:
                 try:

@@ -76,7 +76,7 @@ def add_fairness(rota: RotaModel) -> None:
 def earned_in_window(rota: RotaModel, r: str, w: int) -> cp_model.LinearExpr:
     """The points r earns in window w: the most of the slots r covers there (a holiday at one of them counts)."""
     plan = rota.plan
-    mine = [(plan.slot_points[s], rota.x[(r, s)]) for s in plan.windows[w].slots if (r, s) in rota.x]
+    mine = [(plan.slot_points[s], rota.x[(r, s)]) for s in rota.slots_in_window.get((r, w), ())]
     levels = sorted({points for points, _ in mine})
     terms = [levels[0] * rota.on[(r, w)]]
     for lower, level in itertools.pairwise(levels):
@@ -135,7 +135,9 @@ def add_stable_pools(rota: RotaModel) -> None:
         if len(window.slots) < 2:
             continue
         for r in sorted({r for s in window.slots for r in rota.candidates[s]}):
-            mine = sorted((plan.slots[s].site_id, s, rota.x[(r, s)]) for s in window.slots if (r, s) in rota.x)
+            mine = sorted(
+                (plan.slots[s].site_id, s, rota.x[(r, s)]) for s in rota.slots_in_window.get((r, window.index), ())
+            )
             for i, (a, slot_a, xa) in enumerate(mine):
                 for b, slot_b, xb in mine[i + 1 :]:
                     if loads is not None and loads[slot_a] + loads[slot_b] > cap:

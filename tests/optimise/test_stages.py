@@ -15,9 +15,10 @@ import pytest
 from pds_plan.analysis.fairness import fairness
 from pds_plan.check import check_rota
 from pds_plan.domain.model import PeriodKind, Stages
+from pds_plan.optimise import stages as stages_module
 from pds_plan.optimise.greedy import greedy_rota
 from pds_plan.optimise.rota_model import SolveOptions
-from pds_plan.optimise.stages import HOUR_SCALE, SCALE, build_staged_model, solve_stages
+from pds_plan.optimise.stages import HOUR_SCALE, SCALE, _budget, build_staged_model, solve_stages
 
 PROOF = SolveOptions(time_limit=10, workers=1, deterministic=False)
 MONDAY = dt.date(2027, 1, 4)  # a plain week in Meurthe-et-Moselle: Monday 4 to Thursday 7 are four weekday nights
@@ -157,3 +158,38 @@ def test_a_stage_given_no_time_is_skipped(tiny):
     _, outcome, stages = solved(scenario, SolveOptions(time_limit=4, workers=1))
     assert list(stages) == ["largest_load", "smallest_load"]
     assert outcome.found
+
+
+def test_stage_budgets_are_the_shares_when_every_stage_has_time_to_start():
+    shares = [0.1, 0.6, 0.15, 0.15]
+    assert _budget(shares, 30.0, 30.0, 1.3) == pytest.approx(3.0)
+    assert _budget(shares[1:], 27.0, 30.0, 1.3) == pytest.approx(18.0)
+    # A month of a synthetic year: 2.5 s, and 1.9 s for CP-SAT to start on its model: the first stage has it all.
+    assert _budget(shares, 2.5, 2.5, 1.9) == pytest.approx(2.5)
+    assert _budget(shares[1:], 0.0, 2.5, 1.9) is None
+
+
+def test_stages_without_time_to_start_are_not_searched_and_the_smallest_load_goes_with_the_largest(tiny, monkeypatch):
+    # As if CP-SAT needed 1.5 s to start on the tiny model: in 1.8 s only one stage has time, so the largest and the
+    # smallest loads are searched together (the largest first), and the hours and preferences not at all.
+    monkeypatch.setattr(stages_module, "least_stage_seconds", lambda staged: 1.5)
+    staged, outcome, stages = solved(tiny, SolveOptions(time_limit=1.8, workers=1))
+    assert [(name, stage.status) for name, stage in stages.items()][1:] == [
+        ("smallest_load", "TOGETHER"),
+        ("hours_spread", "NOT_SEARCHED"),
+        ("preferences", "NOT_SEARCHED"),
+    ]
+    assert stages["largest_load"].status in ("OPTIMAL", "FEASIBLE")
+    points = {r: outcome.values[var.index] for r, var in staged.points.items()}
+    assert max(points.values()) == pytest.approx(stages["largest_load"].objective * SCALE)
+    assert min(points.values()) == pytest.approx(stages["smallest_load"].objective * SCALE)
+    assert check_rota(tiny, outcome.assignments) == []
+
+
+def test_a_stage_the_relaxation_proves_at_its_start_is_not_searched(make):
+    # Four weekday nights, four radiologists at one site, nobody unavailable: the greedy rota gives one night each,
+    # which is the relaxation's least largest load: stage 1 is proven without a search.
+    scenario = make.scenario(sites=("A",), radiologists={f"R{i}": ["A"] for i in range(1, 5)}, days=4)
+    _, _, stages = solved(scenario)
+    assert stages["largest_load"].status == "OPTIMAL" and stages["largest_load"].seconds == 0.0
+    assert stages["largest_load"].objective == stages["largest_load"].bound == pytest.approx(2.0)
