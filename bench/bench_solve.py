@@ -350,6 +350,9 @@ def figures_of(run: ChildRun) -> dict[str, Any]:
         ),
         "without_duty": summary.get("fairness", {}).get("radiologists_without_duty"),
         "greedy_without_duty": summary.get("greedy_baseline", {}).get("fairness", {}).get("radiologists_without_duty"),
+        "hours_ratio": summary.get("fairness", {}).get("hours_spread_ratio_max_min"),
+        "greedy_hours_ratio": summary.get("greedy_baseline", {}).get("fairness", {}).get("hours_spread_ratio_max_min"),
+        **months_improved(summary.get("stages") or []),
         "violations": summary.get("rule_check", {}).get("violations"),
         "greedy_violations": summary.get("greedy_baseline", {}).get("rule_check_violations"),
         "greedy_uncovered": summary.get("greedy_baseline", {}).get("uncovered_periods"),
@@ -370,6 +373,20 @@ def figures_of(run: ChildRun) -> dict[str, Any]:
     if run.killed or not result:
         figures["stderr_tail"] = run.stderr_tail
     return figures
+
+
+def months_improved(stages: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Of the months of a horizon solved month by month, how many had a stage whose search beat the rota it started
+    from (a lower largest load, hours spread or penalty, a higher smallest load)."""
+    improved: dict[str, bool] = {}
+    for stage in stages:
+        if stage.get("part") is None:
+            continue
+        before, after = stage.get("start"), stage.get("objective")
+        better = before is not None and after is not None
+        better = better and (after > before if stage["name"] == "smallest_load" else after < before)
+        improved[stage["part"]] = improved.get(stage["part"], False) or bool(better)
+    return {"months": len(improved), "months_improved": sum(improved.values())} if improved else {}
 
 
 def median(values: Sequence[Any]) -> Any:
@@ -480,6 +497,13 @@ def gap_cell(result: dict[str, Any], threshold: float) -> str:
     return f"{text} ({reached}/{runs})" if 0 < reached < runs or (runs > 1 and reached == 0) else text
 
 
+def months_cell(result: dict[str, Any]) -> str:
+    runs = [run for run in result["runs"] if run.get("months")]
+    if not runs:
+        return "—"
+    return f"{min(run['months_improved'] for run in runs)} of {runs[0]['months']}"
+
+
 def solves_cell(result: dict[str, Any]) -> str:
     """The CP-SAT solves the library made in the first run: e.g. month by month, then the whole horizon."""
     solves = result["runs"][0].get("model_solves", [])
@@ -511,6 +535,9 @@ ROWS: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = (
     ("fairness within credential groups: optimised / greedy / floor", lambda r: " / ".join(
         fmt(r["median"].get(key), "x")
         for key in ("fairness_within_groups", "greedy_fairness_within_groups", "fairness_floor_within_groups"))),
+    ("on-call hours max/min: optimised / greedy", lambda r: f"{fmt(r['median'].get('hours_ratio'), 'x')} / "
+     f"{fmt(r['median'].get('greedy_hours_ratio'), 'x')}"),
+    ("months whose search beat their start (least of the runs)", lambda r: months_cell(r)),
     ("rule-check violations: optimised", lambda r: fmt(r["median"]["violations"], "int")),
     ("rule-check violations: greedy", lambda r: fmt(r["median"]["greedy_violations"], "int")),
     ("CP-SAT solves in run 1 (horizon: status)", solves_cell),
