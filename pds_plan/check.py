@@ -260,6 +260,7 @@ def _self_formed_pools(scenario: Scenario, r: str, mine: list[_Duty]) -> list[Vi
     if limits is None or not limits.below_target:
         return []
     below = [frozenset(grouping) for grouping in limits.below_target]
+    smallest = min(len(grouping) for grouping in below)  # fewer sites read at once cannot hold a grouping
     events = sorted(
         [(d.period.start_utc, 1, i) for i, d in enumerate(mine)]
         + [(d.period.end_utc, 0, i) for i, d in enumerate(mine)]
@@ -274,7 +275,7 @@ def _self_formed_pools(scenario: Scenario, r: str, mine: list[_Duty]) -> list[Vi
             continue
         open_now.add(i)
         sites = {mine[j].assignment.site_id for j in open_now}
-        if reported or not any(grouping <= sites for grouping in below):
+        if reported or len(sites) < smallest or not any(grouping <= sites for grouping in below):
             continue
         reported = True
         period = mine[i].period
