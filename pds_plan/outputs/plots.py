@@ -23,6 +23,7 @@ import pandas as pd
 from babel.dates import format_date, get_day_names
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PatchCollection
 from matplotlib.colors import BoundaryNorm, ListedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
@@ -506,6 +507,11 @@ def plot_calendar(
     ax = _axes(ax, A4_LANDSCAPE)
     fontsize = 5.5 if max((len(v) for v in short.values()), default=1) > 3 else 7
     day_periods = {(s, d) for (s, d, half) in cell if half == "day"}
+    # The cells as two collections (covered, and hatched empty) and their texts kept out of the layout: a patch and a
+    # laid-out text per cell took most of the report's 98 s on a synthetic year of 60 sites (12 months of 2,400 cells).
+    covered: list[Rectangle] = []
+    faces: list[str | tuple[float, float, float]] = []
+    empty: list[Rectangle] = []
     for row, site in enumerate(sites):
         for column, day in enumerate(days):
             halves = [("day", row - 0.5, 0.5), ("night", row, 0.5)] if (site, day) in day_periods else [
@@ -513,12 +519,17 @@ def plot_calendar(
             ]  # fmt: skip
             for half, bottom, height in halves:
                 who = cell.get((site, day, half))
-                face = colour[who] if who else "#f0f0f0"
-                ax.add_patch(Rectangle((column - 0.5, bottom), 1, height, facecolor=face, edgecolor="white",
-                                       linewidth=0.8, hatch=None if who else "///"))  # fmt: skip
-                if who:
-                    ax.text(column, bottom + height / 2, short[who], ha="center", va="center",
-                            fontsize=fontsize if height == 1 else fontsize - 0.5)  # fmt: skip
+                box = Rectangle((column - 0.5, bottom), 1, height)
+                if not who:
+                    empty.append(box)
+                    continue
+                covered.append(box)
+                faces.append(colour[who])
+                label = ax.text(column, bottom + height / 2, short[who], ha="center", va="center",
+                                fontsize=fontsize if height == 1 else fontsize - 0.5)  # fmt: skip
+                label.set_in_layout(False)
+    ax.add_collection(PatchCollection(empty, facecolor="#f0f0f0", edgecolor="white", linewidth=0.8, hatch="///"))
+    ax.add_collection(PatchCollection(covered, facecolors=faces, edgecolor="white", linewidth=0.8))
     for row in range(1, len(sites)):
         if usual[sites[row]] != usual[sites[row - 1]]:
             ax.axhline(row - 0.5, color="#404040", linewidth=1.2)
