@@ -302,6 +302,7 @@ def scenario_toml(name: str, start: dt.date, end: dt.date, extra: str = "") -> s
         f'name = "{name}"\n' + extra + f"start = {start.isoformat()}\n"
         f"end = {end.isoformat()}\n"
         "\n[data]\n"
+        'synthetic = ["sites", "radiologists", "availability", "volumes"]\n'
         'sites = "sites.csv"\n'
         'radiologists = "radiologists.csv"\n'
         'availability = "availability.csv"\n'

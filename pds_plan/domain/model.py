@@ -303,6 +303,9 @@ class Scenario:
     warnings: tuple[Problem, ...] = ()  # found while loading; worth showing, not fatal
     # Weighted-load points each radiologist carries over from earlier rotas (balances.csv), counted in fairness.
     balances: Mapping[str, float] = field(default_factory=dict)
+    # The input files the scenario declares synthetic ([data] synthetic), in the order of io/scenario.py's files:
+    # the map says so, and says nothing of data not declared.
+    synthetic_data: tuple[str, ...] = ()
     # Groupings of sites one reader may not cover at once (None: not computed, or not applicable: see
     # `analysis.pool_design.with_turnaround_limits`); the turnaround rule of the optimiser and the checker.
     turnaround_limits: TurnaroundLimits | None = None

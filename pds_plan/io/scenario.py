@@ -315,9 +315,20 @@ def _data_paths(reader: TomlReader, base: Path) -> dict[str, Path]:
         if value is not None:
             paths[key] = (base / value).resolve() if not Path(value).is_absolute() else Path(value)
     for key in reader.table("data"):
-        if key not in REQUIRED_FILES + OPTIONAL_FILES:
+        if key not in (*REQUIRED_FILES, *OPTIONAL_FILES, "synthetic"):
             reader.warn("data", key, "unknown input file, ignored")
     return paths
+
+
+def _synthetic_data(reader: TomlReader) -> tuple[str, ...]:
+    """[data] synthetic: which input files hold synthetic data (e.g. ["radiologists", "availability", "volumes"]),
+    for the map to say so; none by default."""
+    value = reader.table("data").get("synthetic", [])
+    files = REQUIRED_FILES + OPTIONAL_FILES
+    if not isinstance(value, list) or not all(isinstance(v, str) and v in files for v in value):
+        reader.error("data", "synthetic", f"expected a list of input files among {', '.join(files)}, got {value!r}")
+        return ()
+    return tuple(f for f in files if f in value)
 
 
 def unique_rows(rows: list[tuple[int, Any]], attr: str, name: str, findings: Findings) -> list[tuple[int, Any]]:
@@ -402,6 +413,7 @@ def load_scenario(
     reader = TomlReader(path, text, document, findings)
     name, start, end, rules, hours = _scenario_settings(reader, findings)
     paths = _data_paths(reader, path.parent)
+    synthetic_data = _synthetic_data(reader)
     paths.update({role: Path(file).resolve() for role, file in (files or {}).items()})
     points = _dataclass_from_table(reader, "points", Points)
     weights = _dataclass_from_table(reader, "weights", Weights)
@@ -625,6 +637,7 @@ def load_scenario(
         balances=balances,
         costs=costs,
         costs_given=costs_given,
+        synthetic_data=synthetic_data,
     )
 
 

@@ -24,6 +24,7 @@ import geopandas as gpd
 import matplotlib.patheffects as patheffects
 import numpy as np
 import pandas as pd
+from babel.lists import format_list
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
@@ -70,8 +71,15 @@ TEXT: Mapping[Language, Mapping[str, str]] = {
         "horizon_run": "{horizon} : mutualisation la plus fréquente de chaque site",
         "night_of": "nuit du {day} : affectation réelle",
         "day_of": "journée du {day} : affectation réelle",
-        "attribution": "Contours administratifs : IGN – Admin Express COG 2018 (Licence Ouverte / Etalab)\n"
-        "sites : réels ; radiologues et volumes : synthétiques",
+        "attribution": "Contours administratifs : IGN – Admin Express COG 2018 (Licence Ouverte / Etalab)",
+        "synthetic": "données synthétiques : {files}",
+        "file.sites": "sites",
+        "file.radiologists": "radiologues",
+        "file.volumes": "volumes",
+        "file.availability": "disponibilités",
+        "file.pools": "mutualisations",
+        "file.pins": "affectations fixées",
+        "file.balances": "soldes de points",
         "scenario": "scénario {name}",
         "pds_site": "{kind} (site PDS)",
         "non_pds_site": "site hors PDS",
@@ -93,8 +101,15 @@ TEXT: Mapping[Language, Mapping[str, str]] = {
         "horizon_run": "{horizon}: most frequent pooling per site",
         "night_of": "night of {day}: actual assignment",
         "day_of": "day of {day}: actual assignment",
-        "attribution": "Administrative boundaries: IGN – Admin Express COG 2018 (Licence Ouverte / Etalab)\n"
-        "sites: real; radiologists and volumes: synthetic",
+        "attribution": "Administrative boundaries: IGN – Admin Express COG 2018 (Licence Ouverte / Etalab)",
+        "synthetic": "synthetic data: {files}",
+        "file.sites": "sites",
+        "file.radiologists": "radiologists",
+        "file.volumes": "volumes",
+        "file.availability": "availability",
+        "file.pools": "pools",
+        "file.pins": "pinned assignments",
+        "file.balances": "point balances",
         "scenario": "scenario {name}",
         "pds_site": "{kind} (PDS site)",
         "non_pds_site": "site without PDS",
@@ -373,7 +388,9 @@ def plot_coverage(
     ax.text(
         0.99,
         0.01,
-        words["attribution"] + "\n" + words["scenario"].format(name=scenario.name),
+        "\n".join(
+            [words["attribution"], *_synthetic_line(scenario, language), words["scenario"].format(name=scenario.name)]
+        ),
         transform=ax.transAxes,
         ha="right",
         va="bottom",
@@ -862,3 +879,13 @@ def write_map(
     refuse_to_overwrite(out, force)
     data = render_map(scenario, out.suffix, rota, date, language)
     return atomic_write_bytes(out, data, force=force)
+
+
+def _synthetic_line(scenario: Scenario, language: Language) -> list[str]:
+    """ "données synthétiques : radiologues, disponibilités et volumes" for the files the scenario declares synthetic
+    ([data] synthetic), nothing when it declares none: real data is not labelled synthetic."""
+    if not scenario.synthetic_data:
+        return []
+    words = TEXT[language]
+    files = format_list([words[f"file.{name}"] for name in scenario.synthetic_data], locale=language.locale)
+    return [words["synthetic"].format(files=files)]

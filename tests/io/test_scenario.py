@@ -136,3 +136,20 @@ def test_the_stages_table_sets_each_stages_share_of_the_time_and_the_tolerance(t
     text = str(error.value)
     assert "[stages] tolerance: 0.7 is too large (expected a share from 0 to 0.5)" in text
     assert "[stages] largest_load:" in text and "the first stage needs a share of the time limit" in text
+
+
+def test_the_data_declared_synthetic_is_read_and_checked(tmp_path):
+    folder = copy_tiny(tmp_path)
+    assert load_scenario(folder / "scenario.toml").synthetic_data == ()  # real unless declared
+    toml = (folder / "scenario.toml").read_text()
+    declared = toml.replace("[data]\n", '[data]\nsynthetic = ["volumes", "radiologists"]\n')
+    (folder / "scenario.toml").write_text(declared)
+    scenario = load_scenario(folder / "scenario.toml")
+    assert scenario.synthetic_data == ("radiologists", "volumes")  # in the input contract's order of files
+    assert not [w for w in scenario.warnings if "synthetic" in w.message]
+    (folder / "scenario.toml").write_text(toml.replace("[data]\n", '[data]\nsynthetic = ["doctors"]\n'))
+    with pytest.raises(InputError) as raised:
+        load_scenario(folder / "scenario.toml")
+    (problem,) = raised.value.problems
+    assert problem.row == 8
+    assert "[data] synthetic: expected a list of input files among sites, radiologists, volumes" in problem.message

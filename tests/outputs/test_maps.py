@@ -97,7 +97,7 @@ def test_map_is_in_lambert_93_metres_with_one_marker_per_site():
     assert isinstance(ax.get_figure(), Figure)
     texts = " ".join(t.get_text() for t in ax.texts)
     assert "IGN – Admin Express COG 2018" in texts
-    assert "radiologues et volumes : synthétiques" in texts
+    assert "synthétiques" not in texts  # the tiny scenario declares no synthetic data: nothing is said of it
     assert "km" in texts  # the scale bar
     assert ax.get_title(loc="left").startswith("Permanence des soins en imagerie — Lorraine, ")
     assert f"scénario {scenario.name}" in texts  # the run's scenario, for a planner comparing variants
@@ -250,8 +250,18 @@ def test_the_map_shows_every_departement_of_the_region_whole(name):
     assert len(sites_frame(scenario)) == len(scenario.sites)
 
 
+def test_the_data_a_scenario_declares_synthetic_is_named_on_its_map():
+    scenario = dataclasses.replace(
+        load_scenario(TINY / "scenario.toml"), synthetic_data=("radiologists", "availability", "volumes")
+    )
+    french = " ".join(t.get_text() for t in plot_coverage(scenario).texts)
+    assert "données synthétiques : radiologues, disponibilités et volumes" in french
+    english = " ".join(t.get_text() for t in plot_coverage(scenario, language=Language.EN).texts)
+    assert "synthetic data: radiologists, availability and volumes" in english
+
+
 def test_the_map_is_french_by_default_and_english_on_request(tiny_run):
-    scenario = load_scenario(TINY / "scenario.toml")
+    scenario = dataclasses.replace(load_scenario(TINY / "scenario.toml"), synthetic_data=("volumes",))
     rota = load_run(tiny_run).rota
     day = next(d for d in sorted(set(rota["date"])) if coverage_of(scenario, rota, d).links)
     for ax in (plot_coverage(scenario), plot_coverage(scenario, rota), plot_coverage(scenario, rota, day)):
