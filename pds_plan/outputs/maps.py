@@ -882,8 +882,8 @@ def write_map(
 
 
 def _synthetic_line(scenario: Scenario, language: Language) -> list[str]:
-    """ "données synthétiques : radiologues, disponibilités et volumes" for the files the scenario declares synthetic
-    ([data] synthetic), nothing when it declares none: real data is not labelled synthetic."""
+    """The line "données synthétiques : radiologues, volumes et disponibilités" for the files the scenario
+    declares synthetic ([data] synthetic), nothing when it declares none: real data is not labelled synthetic."""
     if not scenario.synthetic_data:
         return []
     words = TEXT[language]
