@@ -9,6 +9,7 @@ import pandas as pd
 import typer
 from rich.markup import escape
 
+from pds_plan.bundled import resolve_scenario
 from pds_plan.cli.common import clean_errors, console
 from pds_plan.domain.language import Language
 from pds_plan.domain.model import Scenario
@@ -19,11 +20,11 @@ from pds_plan.outputs.maps import FORMATS, parse_date, write_map
 
 
 def load_map_source(source: Path) -> tuple[Scenario, pd.DataFrame | None]:
-    """A run folder (its scenario as solved and its rota) or a scenario file (no rota)."""
+    """A run folder (its scenario as solved and its rota), or a scenario file or bundled scenario's name (no rota)."""
     if source.is_dir():
         run = read_run(source)
         return run.scenario, folder_view(run, source).rota
-    return load_scenario(source), None
+    return load_scenario(resolve_scenario(source)), None
 
 
 @clean_errors
@@ -31,7 +32,8 @@ def map_command(
     source: Annotated[
         Path,
         typer.Argument(
-            metavar="RUN_OR_SCENARIO", help="Run folder written by `pds-plan solve`, or a scenario file (.toml)."
+            metavar="RUN_OR_SCENARIO",
+            help="Run folder written by `pds-plan solve`, a scenario file (.toml) or a bundled scenario's name.",
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="The map file to write: .png, .svg or .pdf.")],
@@ -59,6 +61,7 @@ def map_command(
       pds-plan map runs/lorraine --date 2027-01-15 --out night.pdf
       pds-plan map runs/lorraine --date 15/01/2027 --out night.png
       pds-plan map scenarios/lorraine-2027q1.toml --out sites.svg
+      pds-plan map picardie-2027q1 --out picardie.png
       pds-plan map runs/lorraine --out lorraine-en.png --lang en
     """
     suffix = out.suffix.lower().lstrip(".")

@@ -151,6 +151,17 @@ def test_a_scenario_without_a_run_is_mapped(tmp_path):
     assert out.stat().st_size > 10_000
 
 
+def test_a_bundled_scenario_is_mapped_by_its_name_and_an_unknown_name_is_a_clean_exit_2(tmp_path):
+    out = tmp_path / "picardie.png"
+    result = runner.invoke(app, ["map", "picardie-2027q1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"\x89PNG")
+    result = runner.invoke(app, ["map", "picardy-2027q1", "--out", str(tmp_path / "none.png")])
+    assert result.exit_code == 2
+    assert "nor the name of a bundled scenario" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "none.png").exists()
+
+
 def test_existing_file_is_kept_without_force(tiny_run, tmp_path):
     out = tmp_path / "map.png"
     out.write_bytes(b"keep me")
