@@ -338,21 +338,11 @@ def solve_stages(
             if name in HELD:
                 reached[name] = outcome.watched[name]
             if together:
-                largest = outcome.watched[name]
-                bound = staged.lower_bound if staged.lower_bound is not None else None
-                first = _loads(staged, stage_start)
-                records.append(
-                    StageRecord(name, largest / SCALE, None if bound is None else bound / SCALE, seconds,
-                                outcome.status, UNITS[name], start=None if first is None else first[0] / SCALE)
-                )  # fmt: skip
+                records += _together_records(staged, outcome, seconds, stage_start)
                 reached["smallest_load"] = outcome.watched["smallest_load"]
-                records.append(
-                    StageRecord("smallest_load", reached["smallest_load"] / SCALE, None, 0.0, "TOGETHER",
-                                UNITS["smallest_load"], start=None if first is None else first[1] / SCALE)
-                )  # fmt: skip
                 searched_together = True
-                continue
-            records.append(_record(staged, name, outcome, seconds, smallest_bound))
+            else:
+                records.append(_record(staged, name, outcome, seconds, smallest_bound))
             if outcome.interrupted:
                 break
     if best is None:
@@ -394,6 +384,21 @@ def least_stage_seconds(staged: StagedModel) -> float:
     return max(MIN_STAGE_SECONDS, STAGE_SECONDS_PER_VARIABLE * len(staged.rota.model.proto.variables))
 
 
+def _together_records(
+    staged: StagedModel, outcome: SolveOutcome, seconds: float, begun: Sequence[int] | None
+) -> list[StageRecord]:
+    """The largest and smallest loads searched in one solve: the largest with the relaxation's bound, the smallest
+    with none of its own; each with its value in the rota the search began from."""
+    first = _loads(staged, begun)
+    bound = None if staged.lower_bound is None else staged.lower_bound / SCALE
+    return [
+        StageRecord("largest_load", outcome.watched["largest_load"] / SCALE, bound, seconds, outcome.status,
+                    UNITS["largest_load"], start=None if first is None else first[0] / SCALE),
+        StageRecord("smallest_load", outcome.watched["smallest_load"] / SCALE, None, 0.0, "TOGETHER",
+                    UNITS["smallest_load"], start=None if first is None else first[1] / SCALE),
+    ]  # fmt: skip
+
+
 def _loads(staged: StagedModel, values: Sequence[int] | None) -> tuple[int, int] | None:
     """The largest and smallest normalised loads of a rota given by every variable's value."""
     if values is None or not staged.points:
@@ -406,19 +411,15 @@ def _proven_at_start(
     staged: StagedModel, name: str, start: Sequence[int] | None, smallest_bound: float | None
 ) -> int | None:
     """The stage's value in the starting rota when the relaxation proves that no rota does better, else None."""
-    if start is None or not staged.points:
+    loads = _loads(staged, start)
+    if loads is None:
         return None
-    loads = [start[v.index] for v in staged.points.values()]
-    if name == "largest_load" and staged.lower_bound is not None and max(loads) <= staged.lower_bound:
-        return max(loads)
+    largest, smallest = loads
+    if name == "largest_load" and staged.lower_bound is not None and largest <= staged.lower_bound:
+        return largest
     one_group = staged.smallest_weight == 1
-    if (
-        name == "smallest_load"
-        and one_group
-        and smallest_bound is not None
-        and min(loads) >= math.floor(smallest_bound)
-    ):
-        return min(loads)
+    if name == "smallest_load" and one_group and smallest_bound is not None and smallest >= math.floor(smallest_bound):
+        return smallest
     return None
 
 
