@@ -30,6 +30,15 @@ MONTHS_SHARE_OF_TIME = 0.6
 POLISH_MAX_ASSIGNMENT_VARIABLES = 150_000
 
 
+# The model_size key of an outcome whose months were never searched as a whole horizon (see searched_whole).
+MONTHS_ONLY = "assignment_variables_by_month"
+
+
+def searched_whole(outcome: SolveOutcome) -> bool:
+    """Whether the outcome's horizon was searched as a whole (and has a bound over it), not only month by month."""
+    return MONTHS_ONLY not in outcome.model_size
+
+
 def month_spans(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
     spans = []
     first = start
@@ -46,40 +55,40 @@ def carried_points(
 ) -> dict[str, int]:
     """Points each radiologist earned in the assignments before a date, one duty per on-call period; `periods`: the
     scenario's calendar by period key, when the caller has it already."""
-    return {
-        r: sum(points for points, _ in duties.values())
-        for r, duties in _duties(scenario, assignments, before, periods).items()
-    }
+    return carried_loads(scenario, assignments, before, periods)[0]
 
 
 def carried_hours(
     scenario: Scenario, assignments: list[Assignment], before: dt.date, periods: Mapping[tuple, Period] | None = None
 ) -> dict[str, float]:
     """On-call hours each radiologist worked in the assignments before a date, one duty per on-call period."""
-    return {
-        r: sum(hours for _, hours in duties.values())
-        for r, duties in _duties(scenario, assignments, before, periods).items()
-    }
+    return carried_loads(scenario, assignments, before, periods)[1]
+
+
+def carried_loads(
+    scenario: Scenario, assignments: list[Assignment], before: dt.date, periods: Mapping[tuple, Period] | None = None
+) -> tuple[dict[str, int], dict[str, float]]:
+    """Points and on-call hours each radiologist earned in the assignments before a date, in one pass."""
+    if periods is None:
+        periods = calendar_by_key(scenario)
+    duties: dict[str, dict[tuple, tuple[int, float]]] = defaultdict(dict)
+    for a in assignments:
+        if a.date < before and a.key in periods:
+            _add_duty(duties[a.radiologist_id], periods[a.key], scenario)
+    points = {r: sum(p for p, _ in spans.values()) for r, spans in duties.items()}
+    hours = {r: sum(h for _, h in spans.values()) for r, spans in duties.items()}
+    return points, hours
 
 
 def calendar_by_key(scenario: Scenario) -> dict[tuple, Period]:
     return {p.key: p for p in build_calendar(scenario)}
 
 
-def _duties(
-    scenario: Scenario, assignments: list[Assignment], before: dt.date, periods: Mapping[tuple, Period] | None
-) -> dict[str, dict[tuple, tuple[int, float]]]:
-    """Each radiologist's on-call periods before a date, by time span: (points, hours)."""
-    if periods is None:
-        periods = calendar_by_key(scenario)
-    duties: dict[str, dict[tuple, tuple[int, float]]] = defaultdict(dict)
-    for a in assignments:
-        if a.date < before and a.key in periods:
-            period = periods[a.key]
-            span = (period.start_utc, period.end_utc)
-            points = max(duties[a.radiologist_id].get(span, (0, 0.0))[0], period_points(period, scenario.points))
-            duties[a.radiologist_id][span] = (points, (period.end_utc - period.start_utc).total_seconds() / 3600)
-    return duties
+def _add_duty(spans: dict[tuple, tuple[int, float]], period: Period, scenario: Scenario) -> None:
+    """One duty per time span however many sites are read in it: the most points of its periods, and its hours."""
+    span = (period.start_utc, period.end_utc)
+    points = max(spans.get(span, (0, 0.0))[0], period_points(period, scenario.points))
+    spans[span] = (points, (period.end_utc - period.start_utc).total_seconds() / 3600)
 
 
 def month_of(scenario: Scenario, first: dt.date, last: dt.date) -> Scenario:
@@ -93,9 +102,7 @@ def most_carried(scenario: Scenario, periods: Mapping[tuple, Period]) -> tuple[i
     the horizon would earn, balances included."""
     spans: dict[tuple, tuple[int, float]] = {}
     for period in periods.values():
-        span = (period.start_utc, period.end_utc)
-        points = max(spans.get(span, (0, 0.0))[0], period_points(period, scenario.points))
-        spans[span] = (points, (period.end_utc - period.start_utc).total_seconds() / 3600)
+        _add_duty(spans, period, scenario)
     balances = max((round(b) for b in scenario.balances.values()), default=0)
     return sum(p for p, _ in spans.values()) + max(0, balances), sum(h for _, h in spans.values())
 
@@ -138,12 +145,10 @@ def solve_by_month(
         for index, (first, last) in enumerate(spans):
             month = month_of(scenario, first, last)
             overlap = month.start
-            duties = _duties(scenario, chosen, overlap, periods)
-            earned = {r: sum(points for points, _ in spans.values()) for r, spans in duties.items()}
+            earned, hours = carried_loads(scenario, chosen, overlap, periods)
             carried = {
                 r: earned.get(r, 0) + round(scenario.balances.get(r, 0)) for r in set(earned) | set(scenario.balances)
             }
-            hours = {r: sum(hours for _, hours in spans.values()) for r, spans in duties.items()}
             before = [a for a in chosen if a.date >= overlap]
             if not interrupted:
                 try:
@@ -206,7 +211,7 @@ def solve_by_month(
             first_solution_time=None,
             penalties={},
             parameters=parameters,
-            model_size={"assignment_variables_by_month": assignment_variables},
+            model_size={MONTHS_ONLY: assignment_variables},
             interrupted=interrupted,
         )
         return months_outcome, tuple(records)

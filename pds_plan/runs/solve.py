@@ -14,7 +14,7 @@ from pds_plan.domain.calendar import build_calendar
 from pds_plan.domain.model import Scenario
 from pds_plan.domain.rota import Assignment
 from pds_plan.errors import InfeasibleError
-from pds_plan.optimise.decompose import solve_by_month
+from pds_plan.optimise.decompose import searched_whole, solve_by_month
 from pds_plan.optimise.explain import explain_infeasibility, precheck
 from pds_plan.optimise.fairness_floor import FairnessFloor, fairness_floor
 from pds_plan.optimise.greedy import GreedyRota, greedy_rota
@@ -110,7 +110,7 @@ def floor_of(scenario: Scenario, outcome: SolveOutcome | None) -> FairnessFloor:
     """The fairness floor, unless the horizon was too large to be searched whole: its relaxation then takes longer
     than the search (62 s with COIN-OR CLP for a synthetic year of 60 sites and 250 radiologists, against a 30 s limit),
     and each month's stages keep the month's own bound."""
-    if outcome is not None and "assignment_variables_by_month" in outcome.model_size:
+    if outcome is not None and not searched_whole(outcome):
         return FairnessFloor((), "not computed: the horizon is too large to search whole (see each month's stages)")
     return fairness_floor(scenario)
 
