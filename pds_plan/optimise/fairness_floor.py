@@ -410,10 +410,12 @@ def _add_fixed_pools(
     mine: dict[tuple[str, WindowClass], list[tuple[str, pywraplp.Variable]]] = defaultdict(list)
     for (r, site, c), var in covers.items():
         mine[(r, c)].append((site, var))
+    whole_in = {  # the pools every window of a class opens all the sites of
+        c: {i for i, sites in enumerate(pools) if all(demand.get((site, c), 0) == n for site in sites)}
+        for c, n in class_windows.items()
+    }
     for (r, c), on in windows.items():
-        whole = {
-            i for i, sites in enumerate(pools) if all(demand.get((site, c), 0) == class_windows[c] for site in sites)
-        }
+        whole = whole_in[c]
         reading = [
             var for site, var in mine[(r, c)] if pool_of.get(site) not in whole or pools[pool_of[site]][0] == site
         ]

@@ -191,10 +191,7 @@ def add_pools_meet_turnaround(rota: RotaModel) -> None:
     limits = rota.scenario.turnaround_limits
     if limits is None or not limits.below_target:
         return
-    containing: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-    for grouping in limits.below_target:
-        for site in grouping:
-            containing[site].append(grouping)
+    grouped = {site for grouping in limits.below_target for site in grouping}  # sites of some grouping
     for r in _radiologists(rota):
         # Only the groupings a radiologist may read every site of can ever be completed by them.
         coverable = rota.scenario.coverable_sites(r)
@@ -207,7 +204,7 @@ def add_pools_meet_turnaround(rota: RotaModel) -> None:
                 rota.plan.slots[slot].site_id: rota.x[(r, slot)]
                 for w in group
                 for slot in rota.slots_in_window.get((r, w), ())
-                if rota.plan.slots[slot].site_id in containing
+                if rota.plan.slots[slot].site_id in grouped
             }
             if len(reads) < 2:
                 continue
